@@ -1,0 +1,166 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable ecsgraph reads, validated once at start.
+ * `.env.example` and the README's configuration table list the same names and defaults.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}` },
+  );
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Port of the HTTP and WebSocket listener. 0 picks a free port. @default 4000 */
+  PORT: int(0, 65535).default(4000),
+  /** Address the listener binds to. @default 0.0.0.0 */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Folder for embedded state: the PGlite database and the generated secret key. @default ./.data */
+  DATA_DIR: z.string().min(1).default('./.data'),
+  /** Postgres connection string; unset = embedded PGlite under DATA_DIR. */
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  /** Connections in the postgres.js pool. @default 10 */
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  /** Redis connection string; unset = in-process pubsub and rate limits. */
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  /** Prefix of every Redis key and channel. @default ecsgraph: */
+  REDIS_PREFIX: z.string().min(1).default('ecsgraph:'),
+  /** 32-byte key (64 hex chars or base64) encrypting credentials at rest. Required with DATABASE_URL. */
+  SECRET_KEY: z
+    .string()
+    .refine((v) => decodeKey(v) !== null, 'expected 32 bytes as 64 hex characters or base64')
+    .optional(),
+  /** Login of an administrator created at start if missing. */
+  ADMIN_LOGIN: z.string().min(1).max(150).optional(),
+  /** Its password (at least 8 characters). */
+  ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
+  /** scrypt cost of new password hashes, as log2 N (OWASP's minimum is 17). @default 17 */
+  PASSWORD_SCRYPT_LOG_N: int(10, 20).default(17),
+  /** Lifetime of a session token, in seconds. @default 43200 (12 h) */
+  SESSION_TTL_SECONDS: int(60, 60 * 60 * 24 * 90).default(43_200),
+  /** A user counts as active when its session was used within this many seconds. @default 900 */
+  ACTIVE_USER_WINDOW_SECONDS: int(60, 60 * 60 * 24 * 30).default(900),
+  /** Failed sign-ins allowed per login name within the window before RATE_LIMITED. @default 5 */
+  LOGIN_MAX_FAILURES_PER_LOGIN: int(1, 10_000).default(5),
+  /** Failed sign-ins allowed per client address within the window. @default 30 */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 100_000).default(30),
+  /** Window of the failed sign-in counters, in seconds. @default 900 */
+  LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(900),
+  /** Take the client address from X-Forwarded-For (behind a trusted load balancer). @default false */
+  TRUST_PROXY: bool.default(false),
+  /** Queries and mutations over WebSocket (subscriptions always are). @default false */
+  WS_ALLOW_OPERATIONS: bool.default(false),
+  /** Largest accepted HTTP request body, in bytes. @default 2097152 (2 MB, Apollo Router's default) */
+  MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** Time allowed to in-flight requests on shutdown, in milliseconds. @default 10000 */
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  /** pino level. @default info */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  http: { host: string; port: number; maxBodyBytes: number; trustProxy: boolean; shutdownTimeoutMs: number };
+  ws: { allowOperations: boolean };
+  /** `embedded` = PGlite + in-process pubsub defaults; also enables the first-admin bootstrap. */
+  embedded: boolean;
+  dataDir: string;
+  database:
+    | { kind: 'pglite'; dataDir: string | null }
+    | { kind: 'postgres'; url: string; poolSize: number };
+  redis: { url: string; prefix: string } | null;
+  /** null = embedded: generated and kept under DATA_DIR (or in memory for tests). */
+  secretKey: Buffer | null;
+  admin: { login: string; password: string } | null;
+  sessions: { ttlSeconds: number; activeWindowSeconds: number };
+  passwords: { scryptLogN: number };
+  loginThrottle: { perLogin: number; perAddress: number; windowSeconds: number };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** 64 hex chars or base64 of exactly 32 bytes, else null. */
+export function decodeKey(value: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) {
+    const buf = Buffer.from(value, 'base64');
+    if (buf.length === 32) return buf;
+  }
+  return null;
+}
+
+export interface LoadOptions {
+  /** Keep the database in memory even without DATABASE_URL (tests). */
+  inMemory?: boolean;
+}
+
+/** Parses the environment; throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, options: LoadOptions = {}): Config {
+  // Empty strings count as unset, as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const issues: string[] = [];
+  if (e.DATABASE_URL && !e.SECRET_KEY) {
+    issues.push('SECRET_KEY: required when DATABASE_URL is set (64 hex characters or base64 of 32 bytes)');
+  }
+  if ((e.ADMIN_LOGIN === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    issues.push(`${e.ADMIN_LOGIN ? 'ADMIN_PASSWORD' : 'ADMIN_LOGIN'}: ADMIN_LOGIN and ADMIN_PASSWORD go together`);
+  }
+  if (issues.length) throw new ConfigError(issues);
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      trustProxy: e.TRUST_PROXY,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    ws: { allowOperations: e.WS_ALLOW_OPERATIONS },
+    embedded: !e.DATABASE_URL,
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: options.inMemory ? null : path.join(dataDir, 'pglite') },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : null,
+    secretKey: e.SECRET_KEY ? decodeKey(e.SECRET_KEY) : null,
+    admin: e.ADMIN_LOGIN && e.ADMIN_PASSWORD ? { login: e.ADMIN_LOGIN, password: e.ADMIN_PASSWORD } : null,
+    sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, activeWindowSeconds: e.ACTIVE_USER_WINDOW_SECONDS },
+    passwords: { scryptLogN: e.PASSWORD_SCRYPT_LOG_N },
+    loginThrottle: {
+      perLogin: e.LOGIN_MAX_FAILURES_PER_LOGIN,
+      perAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,52 @@
+import type Redis from 'ioredis';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { PubSub } from '../pubsub/pubsub';
+import type { PasswordHasher } from '../security/passwords';
+import type { SecretBox } from '../security/secret-box';
+import type { Db } from '../store/db';
+import { UserStore } from '../store/users';
+import { AuditService } from './audit/audit.service';
+import { DatacenterService } from './datacenter/datacenter.service';
+import type { LoginThrottle } from './session/login-throttle';
+import { SessionService } from './session/session.service';
+import { TenancyService } from './tenancy/tenancy.service';
+import { UserService } from './user/user.service';
+
+/** What the application holds for its whole life; shared by every request. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  secrets: SecretBox;
+  hasher: PasswordHasher;
+  loginThrottle: LoginThrottle;
+  pubsub: PubSub;
+  redis: Redis | null;
+  userStore: UserStore;
+}
+
+/** Facts of the request a service may need (audit, throttling). */
+export interface RequestInfo {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AppServices {
+  sessions: SessionService;
+  users: UserService;
+  datacenters: DatacenterService;
+  tenancies: TenancyService;
+  audit: AuditService;
+}
+
+export function createServices(deps: AppDeps, request: RequestInfo): AppServices {
+  return {
+    sessions: new SessionService(deps, request),
+    users: new UserService(deps),
+    datacenters: new DatacenterService(deps),
+    tenancies: new TenancyService(deps),
+    audit: new AuditService(deps, request),
+  };
+}

@@ -1,0 +1,92 @@
+import type { Server } from 'node:http';
+import crypto from 'node:crypto';
+import { getOperationAST, GraphQLError, parse, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { isExpectedError, toClientError } from '../errors';
+import type { Context, Viewer } from '../graph/context';
+import { createServices, type AppDeps } from '../graph/services';
+import { readCredential, resolveViewer } from './auth';
+import { GRAPHQL_PATH } from './http';
+
+/** Largest WebSocket frame accepted. */
+export const WS_MAX_PAYLOAD = 64 * 1024;
+
+type ConnectionExtra = {
+  viewer?: Viewer | null;
+  ip?: string | null;
+  userAgent?: string | null;
+};
+
+/**
+ * graphql-ws on the HTTP server's port and path. Credentials come in `connection_init`
+ * (`{ "authorization": "Bearer <token>" }`); a bad one closes the socket with 4403.
+ */
+export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: AppDeps) {
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: WS_MAX_PAYLOAD });
+  const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
+    {
+      schema,
+      connectionInitWaitTimeout: 3000,
+      onConnect: async (ctx) => {
+        const viewer = await resolveViewer(deps, readCredential(ctx.connectionParams?.authorization));
+        if (viewer === 'invalid') return false;
+        ctx.extra.viewer = viewer;
+        ctx.extra.ip = ctx.extra.request.socket.remoteAddress ?? null;
+        ctx.extra.userAgent = ctx.extra.request.headers['user-agent'] ?? null;
+        return true;
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        const type = operationType(payload.query, payload.operationName);
+        if (!deps.config.ws.allowOperations && type !== null && type !== 'subscription') {
+          return [
+            new GraphQLError('Only subscriptions run over WebSocket; send queries and mutations over HTTP.', {
+              extensions: { code: 'BAD_REQUEST' },
+            }),
+          ];
+        }
+        return undefined;
+      },
+      context: (ctx): Context => {
+        const requestId = crypto.randomUUID();
+        const ip = ctx.extra.ip ?? null;
+        const userAgent = ctx.extra.userAgent ?? null;
+        return {
+          requestId,
+          viewer: ctx.extra.viewer ?? null,
+          ip,
+          userAgent,
+          log: deps.log.child({ requestId, transport: 'ws' }),
+          services: createServices(deps, { requestId, ip, userAgent }),
+        };
+      },
+      onNext: (_ctx, _id, _payload, args, result) => {
+        if (!result.errors?.length) return result;
+        const log = (args.contextValue as Context | undefined)?.log ?? deps.log;
+        return {
+          ...result,
+          errors: result.errors.map((error) => {
+            if (!isExpectedError(error)) log.error({ err: error.originalError ?? error }, 'unexpected error');
+            return toClientError(error.toJSON(), error, { exposeUnexpected: deps.config.env === 'development' });
+          }),
+        } as unknown as typeof result;
+      },
+    },
+    wss,
+  );
+  return {
+    async close() {
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/** The type of the operation a request would run; null when the document does not parse (graphql-ws reports that). */
+function operationType(query: string, operationName: string | null | undefined): string | null {
+  try {
+    return getOperationAST(parse(query), operationName)?.operation ?? null;
+  } catch {
+    return null;
+  }
+}
