@@ -4,8 +4,10 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
   },
   setupFiles: ['reflect-metadata'],
+  // Two cores here: two workers, each with its own embedded database.
+  maxWorkers: 2,
   testTimeout: 30000,
 };
