@@ -75,6 +75,9 @@ const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>;
 
+/** The names of every variable read, for the documentation checks. */
+export const ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof Env)[];
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   http: { host: string; port: number; maxBodyBytes: number; trustProxy: boolean; shutdownTimeoutMs: number };

@@ -26,6 +26,10 @@ async function main() {
     );
   } else if (admin.kind === 'created' || (admin.kind === 'exists' && admin.login)) {
     lines.push(`  sign in as ${admin.login} with ADMIN_PASSWORD`);
+  } else if (admin.kind === 'exists') {
+    lines.push(`  an administrator exists: sign in with the password printed at the first start`);
+  } else {
+    lines.push(`  no administrator yet: set ADMIN_LOGIN and ADMIN_PASSWORD to create one`);
   }
   lines.push(
     `  sign in: curl -s ${url} -H 'content-type: application/json' \\`,
