@@ -5,6 +5,7 @@ import { buildApp, type App } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { LoginThrottle } from '../../src/graph/session/login-throttle';
 import { bootstrapAdmin } from '../../src/graph/user/bootstrap';
+import type { Logger } from '../../src/logger';
 import { openTestStore, type TestStore } from './store';
 
 export const ADMIN_LOGIN = 'root';
@@ -60,9 +61,13 @@ export interface TestGateway {
  * Starts a gateway on the file's store. Every body a test receives is collected in
  * `responses`, so a test can scan them all for secrets.
  */
-export async function startGateway(store: TestStore, env: Record<string, string | undefined> = {}): Promise<TestGateway> {
+export async function startGateway(
+  store: TestStore,
+  env: Record<string, string | undefined> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestGateway> {
   const config = loadConfig(testEnv(env), { inMemory: true });
-  const app = buildApp(config, { store });
+  const app = buildApp(config, { store, logger: options.logger });
   const { url } = await app.start();
 
   const gql: TestGateway['gql'] = async (document, variables, options = {}) => {
