@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { LoginThrottle } from '../../src/graph/session/login-throttle';
 import { bootstrapAdmin } from '../../src/graph/user/bootstrap';
 import type { Logger } from '../../src/logger';
-import { openTestStore, type TestStore } from './store';
+import type { TestStore } from './store';
 
 export const ADMIN_LOGIN = 'root';
 export const ADMIN_PASSWORD = 'root-password-1';
