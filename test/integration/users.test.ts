@@ -321,8 +321,9 @@ describe('auditLog', () => {
     expect(entries[0].actor!.username).toBe('nina');
     expect(JSON.stringify(entries)).not.toContain(PASSWORD);
 
+    expect(entries[1].actor!.username).toBe('nina');
     const nina = await gw.gql(AuditLogDocument, { userId: user.id }, { token: admin });
-    expect(nina.data!.auditLog.nodes.map((e) => e.action)).toEqual(['logout']);
+    expect(nina.data!.auditLog.nodes.map((e) => e.action)).toEqual(['logout', 'login']);
   });
 });
 

@@ -1,7 +1,8 @@
 import { Mutation, UseMiddleware, type MiddlewareFn } from 'type-graphql';
 import { AppError } from '../../errors';
 import { checkAccess, type Access } from '../access';
-import type { Context } from '../context';
+import type { Context, Viewer } from '../context';
+import { User } from '../user/user.type';
 
 type ReturnTypeFunc = Parameters<typeof Mutation>[0];
 
@@ -38,7 +39,7 @@ const audit: MiddlewareFn<Context> = async ({ context, args, info }, next) => {
   try {
     const result = await next();
     await context.services.audit.record({
-      viewer: context.viewer,
+      viewer: context.viewer ?? signedInBy(result),
       action,
       targetId: targetOf(args, result),
       outcome: 'SUCCESS',
@@ -58,6 +59,13 @@ const audit: MiddlewareFn<Context> = async ({ context, args, info }, next) => {
     throw err;
   }
 };
+
+/** A sign-in has no viewer yet: its actor is the user it signed in. */
+function signedInBy(result: unknown): Viewer | null {
+  const user = (result as { user?: unknown } | null)?.user;
+  if (!(user instanceof User)) return null;
+  return { userId: user.row.id, role: user.row.role, username: user.row.username, sessionId: null, apiKeyId: null };
+}
 
 /** The object acted on: the `id` argument, else the id of what the mutation returned. */
 function targetOf(args: Record<string, unknown>, result: unknown): string | null {
