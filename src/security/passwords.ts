@@ -47,6 +47,8 @@ export class PasswordHasher {
       if (parts[0] === 'scrypt' && parts.length === 6) {
         const [, logN, r, p, salt, key] = parts;
         const expected = Buffer.from(key, 'base64');
+        // An empty or short key would compare equal to a short scrypt output: accept only full keys.
+        if (expected.length !== KEY_LENGTH) return false;
         const actual = await scrypt(
           password.normalize('NFKC'),
           Buffer.from(salt, 'base64'),

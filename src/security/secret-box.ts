@@ -7,6 +7,8 @@ import path from 'node:path';
  * The associated data binds a sealed value to its row and column, so a ciphertext copied
  * into another row does not open.
  */
+const TAG_LENGTH = 16;
+
 export class SecretBox {
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) throw new Error('SecretBox needs a 32-byte key');
@@ -14,7 +16,7 @@ export class SecretBox {
 
   seal(plaintext: string, associatedData: string): string {
     const iv = crypto.randomBytes(12);
-    const cipher = crypto.createCipheriv('aes-256-gcm', this.key, iv);
+    const cipher = crypto.createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_LENGTH });
     cipher.setAAD(Buffer.from(associatedData));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join('.');
@@ -23,9 +25,12 @@ export class SecretBox {
   open(sealed: string, associatedData: string): string {
     const [version, iv, tag, body] = sealed.split('.');
     if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a sealed value');
-    const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+    const tagBytes = Buffer.from(tag, 'base64');
+    // GCM would accept a truncated tag, making forgeries far cheaper: require all 16 bytes.
+    if (tagBytes.length !== TAG_LENGTH) throw new Error('not a sealed value');
+    const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'), { authTagLength: TAG_LENGTH });
     decipher.setAAD(Buffer.from(associatedData));
-    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
   }
 
