@@ -19,6 +19,7 @@ export type CreateDatacenterInput = {
   /** OpenStack: the Keystone domain. Default Default. */
   domain?: string | null | undefined;
   externalNetwork?: string | null | undefined;
+  /** Default: the host of serviceUrl. */
   host?: string | null | undefined;
   idcTypeName?: string | null | undefined;
   kind: CloudKind;
@@ -28,7 +29,7 @@ export type CreateDatacenterInput = {
   /** OpenStack: the admin project. Default admin. */
   project?: string | null | undefined;
   region?: string | null | undefined;
-  /** CloudStack: the administrator secret key. Stored encrypted. */
+  /** CloudStack: the administrator secret key. Stored encrypted; never readable. */
   secretKey?: string | null | undefined;
   /** OpenStack: Keystone v3 URL (…/v3). CloudStack: API URL (…/client/api). */
   serviceUrl: string;
@@ -46,7 +47,7 @@ export type CreateUserInput = {
   /** At least 8 characters. */
   password: string;
   profile?: PortalProfileInput | null | undefined;
-  /** USER unless given. */
+  /** A new user is a USER unless given. */
   role?: Role | null | undefined;
   /** Letters, digits and @ . + - _; at most 150 characters. */
   username: string;
@@ -91,15 +92,20 @@ export type TenancyStatus =
 /** Fields left out are unchanged; null clears an optional field. */
 export type UpdateDatacenterInput = {
   adminUser?: string | null | undefined;
+  /** CloudStack: the administrator API key. */
   apiKey?: string | null | undefined;
+  /** OpenStack: the Keystone domain. Default Default. */
   domain?: string | null | undefined;
   externalNetwork?: string | null | undefined;
+  /** Default: the host of serviceUrl. */
   host?: string | null | undefined;
   idcTypeName?: string | null | undefined;
   name?: string | null | undefined;
   password?: string | null | undefined;
+  /** OpenStack: the admin project. Default admin. */
   project?: string | null | undefined;
   region?: string | null | undefined;
+  /** CloudStack: the administrator secret key. Stored encrypted; never readable. */
   secretKey?: string | null | undefined;
   serviceUrl?: string | null | undefined;
   shortName?: string | null | undefined;
@@ -113,6 +119,7 @@ export type UpdateUserInput = {
   email?: string | null | undefined;
   mobile?: string | null | undefined;
   profile?: PortalProfileInput | null | undefined;
+  /** A new user is a USER unless given. */
   role?: Role | null | undefined;
   username?: string | null | undefined;
 };

@@ -2,18 +2,13 @@ import { Field, InputType } from 'type-graphql';
 import { z } from 'zod';
 import { CloudKind, DatacenterState } from './datacenter.type';
 
+/** Optional fields, the same when creating and updating. */
 @InputType()
-export class CreateDatacenterInput {
-  @Field() name!: string;
-  @Field() shortName!: string;
-  @Field(() => String, { nullable: true, description: "The portal's platform id; generated when absent." }) uuid?: string | null;
-  @Field(() => CloudKind) kind!: CloudKind;
-  @Field({ description: 'OpenStack: Keystone v3 URL (…/v3). CloudStack: API URL (…/client/api).' }) serviceUrl!: string;
-  @Field({ description: 'The cloud administrator account.' }) adminUser!: string;
-  @Field({ description: "The administrator's password. Stored encrypted; never readable." }) password!: string;
+abstract class DatacenterOptionalInput {
   @Field(() => String, { nullable: true, description: 'CloudStack: the administrator API key.' }) apiKey?: string | null;
-  @Field(() => String, { nullable: true, description: 'CloudStack: the administrator secret key. Stored encrypted.' }) secretKey?: string | null;
-  @Field(() => String, { nullable: true }) host?: string | null;
+  @Field(() => String, { nullable: true, description: 'CloudStack: the administrator secret key. Stored encrypted; never readable.' })
+  secretKey?: string | null;
+  @Field(() => String, { nullable: true, description: 'Default: the host of serviceUrl.' }) host?: string | null;
   @Field(() => String, { nullable: true, description: 'OpenStack: the admin project. Default admin.' }) project?: string | null;
   @Field(() => String, { nullable: true, description: 'OpenStack: the Keystone domain. Default Default.' }) domain?: string | null;
   @Field(() => String, { nullable: true }) region?: string | null;
@@ -22,22 +17,24 @@ export class CreateDatacenterInput {
   @Field(() => DatacenterState, { nullable: true }) state?: DatacenterState | null;
 }
 
+@InputType()
+export class CreateDatacenterInput extends DatacenterOptionalInput {
+  @Field() name!: string;
+  @Field() shortName!: string;
+  @Field(() => String, { nullable: true, description: "The portal's platform id; generated when absent." }) uuid?: string | null;
+  @Field(() => CloudKind) kind!: CloudKind;
+  @Field({ description: 'OpenStack: Keystone v3 URL (…/v3). CloudStack: API URL (…/client/api).' }) serviceUrl!: string;
+  @Field({ description: 'The cloud administrator account.' }) adminUser!: string;
+  @Field({ description: "The administrator's password. Stored encrypted; never readable." }) password!: string;
+}
+
 @InputType({ description: 'Fields left out are unchanged; null clears an optional field.' })
-export class UpdateDatacenterInput {
+export class UpdateDatacenterInput extends DatacenterOptionalInput {
   @Field(() => String, { nullable: true }) name?: string | null;
   @Field(() => String, { nullable: true }) shortName?: string | null;
   @Field(() => String, { nullable: true }) serviceUrl?: string | null;
   @Field(() => String, { nullable: true }) adminUser?: string | null;
   @Field(() => String, { nullable: true }) password?: string | null;
-  @Field(() => String, { nullable: true }) apiKey?: string | null;
-  @Field(() => String, { nullable: true }) secretKey?: string | null;
-  @Field(() => String, { nullable: true }) host?: string | null;
-  @Field(() => String, { nullable: true }) project?: string | null;
-  @Field(() => String, { nullable: true }) domain?: string | null;
-  @Field(() => String, { nullable: true }) region?: string | null;
-  @Field(() => String, { nullable: true }) externalNetwork?: string | null;
-  @Field(() => String, { nullable: true }) idcTypeName?: string | null;
-  @Field(() => DatacenterState, { nullable: true }) state?: DatacenterState | null;
 }
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);

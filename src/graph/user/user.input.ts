@@ -23,14 +23,9 @@ export class PortalProfileInput {
   @Field(() => Boolean, { nullable: true }) postpaid?: boolean | null;
 }
 
+/** Fields a user is created with and that can change later. */
 @InputType()
-export class CreateUserInput {
-  @Field({ description: 'Letters, digits and @ . + - _; at most 150 characters.' })
-  username!: string;
-
-  @Field({ description: 'At least 8 characters.' })
-  password!: string;
-
+abstract class UserFieldsInput {
   @Field(() => String, { nullable: true })
   email?: string | null;
 
@@ -43,35 +38,26 @@ export class CreateUserInput {
   @Field(() => String, { nullable: true })
   ctAccountId?: string | null;
 
-  @Field(() => Role, { nullable: true, description: 'USER unless given.' })
+  @Field(() => Role, { nullable: true, description: 'A new user is a USER unless given.' })
   role?: Role | null;
 
   @Field(() => PortalProfileInput, { nullable: true })
   profile?: PortalProfileInput | null;
 }
 
+@InputType()
+export class CreateUserInput extends UserFieldsInput {
+  @Field({ description: 'Letters, digits and @ . + - _; at most 150 characters.' })
+  username!: string;
+
+  @Field({ description: 'At least 8 characters.' })
+  password!: string;
+}
+
 @InputType({ description: 'Fields left out are unchanged; null clears an optional field.' })
-export class UpdateUserInput {
+export class UpdateUserInput extends UserFieldsInput {
   @Field(() => String, { nullable: true })
   username?: string | null;
-
-  @Field(() => String, { nullable: true })
-  email?: string | null;
-
-  @Field(() => String, { nullable: true })
-  mobile?: string | null;
-
-  @Field(() => String, { nullable: true })
-  ctUserId?: string | null;
-
-  @Field(() => String, { nullable: true })
-  ctAccountId?: string | null;
-
-  @Field(() => Role, { nullable: true })
-  role?: Role | null;
-
-  @Field(() => PortalProfileInput, { nullable: true })
-  profile?: PortalProfileInput | null;
 }
 
 // Validation rules, shared by the mutations and the importer.
