@@ -101,10 +101,3 @@ export async function openRaw(httpUrl: string): Promise<RawSocket> {
     },
   };
 }
-
-/** Waits until `client` reports its socket closed, with the close event's code. */
-export function closeCodeOf(client: Client): Promise<number> {
-  return new Promise((resolve) => {
-    client.on('closed', (event) => resolve((event as { code: number }).code));
-  });
-}
