@@ -141,8 +141,12 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
 /** Stops accepting connections, waits for in-flight requests, then cuts whatever is left. */
 async function closeHttp(server: http.Server, timeoutMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A keep-alive connection goes idle when its last response is sent: close it then, not at
+  // the keep-alive timeout.
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
   await closed;
+  clearInterval(sweep);
   clearTimeout(timer);
 }

@@ -53,7 +53,11 @@ export class RedisPubSub implements PubSub {
     };
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.channels.clear();
     this.subscriber.disconnect();
   }

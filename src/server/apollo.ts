@@ -29,22 +29,19 @@ function observe(metrics: Metrics, log: Logger): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
-      let firstCode: string | null = null;
       return {
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
-            const code = error.extensions?.code;
-            firstCode ??= typeof code === 'string' ? code : null;
             if (!isExpectedError(error)) {
-              firstCode = 'INTERNAL_SERVER_ERROR';
               contextValue.log.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
             }
           }
         },
         async willSendResponse({ operationName, contextValue, response }) {
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          // The errors as the client sees them, after the mapper: their codes are the vocabulary.
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-          const outcome = errors?.length ? (firstCode ?? String(errors[0].extensions?.code ?? 'ERROR')) : 'ok';
+          const outcome = errors?.length ? String(errors[0].extensions?.code ?? 'ERROR') : 'ok';
           const operation = operationLabel(operationName);
           metrics.observe(operation, outcome, seconds);
           (contextValue?.log ?? log).info(

@@ -5,7 +5,7 @@ import type { Context } from '../graph/context';
 import { createServices, type AppDeps } from '../graph/services';
 import { ErrorCode } from '../errors';
 import { readCredential, resolveViewer } from './auth';
-import type { Metrics } from './metrics';
+import { operationLabel, type Metrics } from './metrics';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -56,16 +56,11 @@ async function graphql(
   requestId: string,
 ): Promise<void> {
   const { deps, apollo } = options;
+  const started = process.hrtime.bigint();
   const body = await readBody(req, deps.config.http.maxBodyBytes);
   if (body === 'too-large') {
     return sendJson(res, 413, graphqlError(`Request body over ${deps.config.http.maxBodyBytes} bytes.`, 'BAD_REQUEST'));
   }
-  const viewer = await resolveViewer(deps, readCredential(req.headers.authorization));
-  if (viewer === 'invalid') {
-    res.setHeader('www-authenticate', 'Bearer');
-    return sendJson(res, 401, graphqlError('The session token is not valid (unknown, expired or revoked).', ErrorCode.UNAUTHENTICATED));
-  }
-
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -77,6 +72,16 @@ async function graphql(
     } catch {
       return sendJson(res, 400, graphqlError('The request body is not valid JSON.', 'BAD_REQUEST'));
     }
+  }
+
+  const viewer = await resolveViewer(deps, readCredential(req.headers.authorization));
+  if (viewer === 'invalid') {
+    // Refused before Apollo sees it, so counted and logged here.
+    const operation = operationLabel((parsed as { operationName?: string } | null)?.operationName);
+    options.metrics.observe(operation, ErrorCode.UNAUTHENTICATED, Number(process.hrtime.bigint() - started) / 1e9);
+    deps.log.info({ requestId, operation, outcome: ErrorCode.UNAUTHENTICATED }, 'graphql');
+    res.setHeader('www-authenticate', 'Bearer');
+    return sendJson(res, 401, graphqlError('The session token is not valid (unknown, expired or revoked).', ErrorCode.UNAUTHENTICATED));
   }
 
   const ip = clientIp(req, deps.config.http.trustProxy);

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 import { isExpectedError, toClientError } from '../errors';
 import type { Context, Viewer } from '../graph/context';
 import { createServices, type AppDeps } from '../graph/services';
-import { readCredential, resolveViewer } from './auth';
+import { readCredential, resolveViewer, type Credential } from './auth';
 import { GRAPHQL_PATH } from './http';
 
 /** Largest WebSocket frame accepted. */
@@ -14,6 +14,8 @@ export const WS_MAX_PAYLOAD = 64 * 1024;
 
 type ConnectionExtra = {
   viewer?: Viewer | null;
+  /** Checked again before every operation: a session revoked since connect ends the socket. */
+  credential?: Credential;
   ip?: string | null;
   userAgent?: string | null;
 };
@@ -29,14 +31,25 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
       schema,
       connectionInitWaitTimeout: 3000,
       onConnect: async (ctx) => {
-        const viewer = await resolveViewer(deps, readCredential(ctx.connectionParams?.authorization));
+        const credential = readCredential(ctx.connectionParams?.authorization);
+        const viewer = await resolveViewer(deps, credential);
         if (viewer === 'invalid') return false;
         ctx.extra.viewer = viewer;
+        ctx.extra.credential = credential;
         ctx.extra.ip = ctx.extra.request.socket.remoteAddress ?? null;
         ctx.extra.userAgent = ctx.extra.request.headers['user-agent'] ?? null;
         return true;
       },
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
+        if (ctx.extra.viewer) {
+          const viewer = await resolveViewer(deps, ctx.extra.credential ?? { kind: 'none' });
+          if (viewer === 'invalid' || viewer?.userId !== ctx.extra.viewer.userId) {
+            // Same close code as a bad token at connect: the client signs in again.
+            ctx.extra.socket.close(4403, 'Forbidden');
+            return [new GraphQLError('The session has ended.', { extensions: { code: 'UNAUTHENTICATED' } })];
+          }
+          ctx.extra.viewer = viewer;
+        }
         const type = operationType(payload.query, payload.operationName);
         if (!deps.config.ws.allowOperations && type !== null && type !== 'subscription') {
           return [

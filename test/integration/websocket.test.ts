@@ -126,6 +126,22 @@ describe('connection handshake', () => {
     expect((await after.closed).code).toBe(4403);
   });
 
+  it('an open socket whose session is revoked is refused its next operation and closed with 4403', async () => {
+    const token = await userToken('fred');
+    const socket = await raw(open.url);
+    socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+    expect((await socket.next()).type).toBe('connection_ack');
+    socket.send({ id: '1', type: 'subscribe', payload: { query: VIEWER } });
+    expect(await socket.next()).toMatchObject({ type: 'next', payload: { data: { viewer: { username: 'fred' } } } });
+    expect((await socket.next()).type).toBe('complete');
+
+    await gw.gql(LogoutDocument, {}, { token });
+    socket.send({ id: '2', type: 'subscribe', payload: { query: VIEWER } });
+    const answer = await socket.next().catch(() => null);
+    if (answer) expect(answer).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect((await socket.closed).code).toBe(4403);
+  });
+
   it('closes with 4408 when connection_init does not come within 3 s', async () => {
     const socket = await raw(gw.url);
     const openedAt = Date.now();
