@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { getOperationAST, parse } from 'graphql';
 import type { Context } from '../graph/context';
 import { createServices, type AppDeps } from '../graph/services';
 import { ErrorCode } from '../errors';
@@ -77,7 +78,7 @@ async function graphql(
   const viewer = await resolveViewer(deps, readCredential(req.headers.authorization));
   if (viewer === 'invalid') {
     // Refused before Apollo sees it, so counted and logged here.
-    const operation = operationLabel((parsed as { operationName?: string } | null)?.operationName);
+    const operation = operationLabel(operationNameOf(parsed));
     options.metrics.observe(operation, ErrorCode.UNAUTHENTICATED, Number(process.hrtime.bigint() - started) / 1e9);
     deps.log.info({ requestId, operation, outcome: ErrorCode.UNAUTHENTICATED }, 'graphql');
     res.setHeader('www-authenticate', 'Bearer');
@@ -175,6 +176,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-la
     });
     req.on('error', reject);
   });
+}
+
+/** The operation a request names, or the one its document holds (as Apollo would label it). */
+function operationNameOf(body: unknown): string | null {
+  const { operationName, query } = (body ?? {}) as { operationName?: unknown; query?: unknown };
+  if (typeof operationName === 'string') return operationName;
+  if (typeof query !== 'string') return null;
+  try {
+    return getOperationAST(parse(query), null)?.name?.value ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function graphqlError(message: string, code: string) {
