@@ -16,23 +16,11 @@ import {
 } from '../../operations/generated/graphql';
 import { DatacenterService } from '../../src/graph/datacenter/datacenter.service';
 import { datacenters, tenancies, users } from '../../src/store/schema';
-import { codes, responses, startGateway, type TestGateway } from '../support/app';
-import { openTestStore, type TestStore } from '../support/store';
+import { codes, responses, useGateway } from '../support/app';
 
-let store: TestStore;
-let gw: TestGateway;
+const gw = useGateway();
 let admin: string;
-
-beforeAll(async () => {
-  store = await openTestStore();
-  gw = await startGateway(store);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await store?.close();
-});
 beforeEach(async () => {
-  await gw.reset();
   admin = await gw.adminToken();
 });
 
@@ -69,12 +57,12 @@ async function createDc(input: CreateDatacenterInput) {
   return res.data!.createDatacenter;
 }
 
-const dcCount = async () => (await store.db.select({ n: count() }).from(datacenters))[0].n;
+const dcCount = async () => (await gw.store.db.select({ n: count() }).from(datacenters))[0].n;
 
 async function userWithTenancyIn(dcId: string | null) {
   const res = await gw.gql(CreateUserDocument, { input: { username: 'tenant', password: 'tenant-password' } }, { token: admin });
-  const [row] = await store.db.select().from(users).where(eq(users.username, 'tenant'));
-  if (dcId) await store.db.insert(tenancies).values({ userId: row.id, datacenterId: dcId, status: 'ACTIVE' });
+  const [row] = await gw.store.db.select().from(users).where(eq(users.username, 'tenant'));
+  if (dcId) await gw.store.db.insert(tenancies).values({ userId: row.id, datacenterId: dcId, status: 'ACTIVE' });
   return { id: res.data!.createUser.id, token: await gw.login('tenant', 'tenant-password') };
 }
 
@@ -96,7 +84,7 @@ describe('createDatacenter', () => {
     expect(cs.uuid).toMatch(/^[0-9a-f]{32}$/);
     expect(cs.project).toBeNull();
 
-    const rows = await store.db.select().from(datacenters);
+    const rows = await gw.store.db.select().from(datacenters);
     const raw = JSON.stringify(rows);
     for (const secret of [OS_PASSWORD, CS_PASSWORD, CS_API_KEY, CS_SECRET]) expect(raw).not.toContain(secret);
     const service = new DatacenterService(gw.app.deps);
@@ -150,13 +138,13 @@ describe('updateDatacenter', () => {
     const res = await gw.gql(UpdateDatacenterDocument, { id: cs.id, input: { password: 'rotated-password', name: 'BJ', externalNetwork: 'public' } }, { token: admin });
     expect(res.errors).toBeUndefined();
     expect(res.data!.updateDatacenter).toMatchObject({ name: 'BJ', externalNetwork: 'public', shortName: 'bj-cs' });
-    const [row] = await store.db.select().from(datacenters);
+    const [row] = await gw.store.db.select().from(datacenters);
     expect(new DatacenterService(gw.app.deps).credentials(row)).toEqual({ password: 'rotated-password', apiKey: CS_API_KEY, secretKey: CS_SECRET });
   });
 
   it('names invalid fields and changes nothing', async () => {
     const os = await createDc(openstack);
-    const [before] = await store.db.select().from(datacenters);
+    const [before] = await gw.store.db.select().from(datacenters);
     for (const [input, field] of [
       [{ serviceUrl: 'nope', name: 'changed' }, 'input.serviceUrl'],
       [{ apiKey: 'k', secretKey: 's' }, 'input.apiKey'],
@@ -165,7 +153,7 @@ describe('updateDatacenter', () => {
       const res = await gw.gql(UpdateDatacenterDocument, { id: os.id, input }, { token: admin });
       expect(res.errors![0].extensions!.field).toBe(field);
     }
-    const [after] = await store.db.select().from(datacenters);
+    const [after] = await gw.store.db.select().from(datacenters);
     expect(after).toEqual(before);
   });
 });
@@ -182,10 +170,10 @@ describe('deleteDatacenter', () => {
 
   it('is refused while users are registered in it', async () => {
     const os = await createDc(openstack);
-    await userWithTenancyIn((await store.db.select().from(datacenters))[0].id);
+    await userWithTenancyIn((await gw.store.db.select().from(datacenters))[0].id);
     const res = await gw.gql(DeleteDatacenterDocument, { id: os.id }, { token: admin });
     expect(codes(res)).toEqual(['CONFLICT']);
-    expect((await store.db.select().from(datacenters))[0].removedAt).toBeNull();
+    expect((await gw.store.db.select().from(datacenters))[0].removedAt).toBeNull();
   });
 });
 
@@ -193,7 +181,7 @@ describe('what a USER sees', () => {
   it('lists only datacenters it is registered in, without the admin-only fields', async () => {
     const os = await createDc(openstack);
     const cs = await createDc(cloudstack);
-    const osRow = (await store.db.select().from(datacenters).where(eq(datacenters.kind, 'OPENSTACK')))[0];
+    const osRow = (await gw.store.db.select().from(datacenters).where(eq(datacenters.kind, 'OPENSTACK')))[0];
     const user = await userWithTenancyIn(osRow.id);
 
     const listed = await gw.gql(DatacentersDocument, {}, { token: user.token });
@@ -213,7 +201,7 @@ describe('what a USER sees', () => {
   it('cannot create, update or delete datacenters', async () => {
     const os = await createDc(openstack);
     const user = await userWithTenancyIn(null);
-    const before = await store.db.select().from(datacenters);
+    const before = await gw.store.db.select().from(datacenters);
     for (const res of [
       await gw.gql(CreateDatacenterDocument, { input: cloudstack }, { token: user.token }),
       await gw.gql(UpdateDatacenterDocument, { id: os.id, input: { name: 'mine' } }, { token: user.token }),
@@ -221,7 +209,7 @@ describe('what a USER sees', () => {
     ]) {
       expect(codes(res)).toEqual(['FORBIDDEN']);
     }
-    expect(await store.db.select().from(datacenters)).toEqual(before);
+    expect(await gw.store.db.select().from(datacenters)).toEqual(before);
   });
 });
 

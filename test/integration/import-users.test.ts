@@ -7,21 +7,9 @@ import { LoginDocument } from '../../operations/generated/graphql';
 import { importUsers } from '../../src/graph/user/user.import';
 import { djangoPbkdf2Hash, PasswordHasher } from '../../src/security/passwords';
 import { users, type UserRow } from '../../src/store/schema';
-import { codes, startGateway, type TestGateway } from '../support/app';
-import { openTestStore, type TestStore } from '../support/store';
+import { codes, useGateway } from '../support/app';
 
-let store: TestStore;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  store = await openTestStore();
-  gw = await startGateway(store);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await store?.close();
-});
-beforeEach(() => gw.reset());
+const gw = useGateway();
 
 // ---------------------------------------------------------------------------------------------
 // A portal export as the old user centre sent it: mixed snake/camel case, numbers and strings
@@ -100,15 +88,15 @@ function portalUsers(): PortalRecord[] {
   ];
 }
 
-const imported = () => store.db.select().from(users).where(isNotNull(users.ctUserId));
+const imported = () => gw.store.db.select().from(users).where(isNotNull(users.ctUserId));
 
 async function byCtUserId(ctUserId: string): Promise<UserRow> {
-  const [row] = await store.db.select().from(users).where(eq(users.ctUserId, ctUserId));
+  const [row] = await gw.store.db.select().from(users).where(eq(users.ctUserId, ctUserId));
   return row;
 }
 
 async function importOk(records: unknown) {
-  const report = await importUsers({ db: store.db }, records);
+  const report = await importUsers({ db: gw.store.db }, records);
   expect(report.problems).toEqual([]);
   expect(report.ok).toBe(true);
   return report;
@@ -250,7 +238,7 @@ describe('importUsers', () => {
       { username: 'shortkey', password: 'pbkdf2_sha256$20000$salt$c2hvcnQ=', ct_user_id: 'bac_short' },
       'not a record',
     ];
-    const report = await importUsers({ db: store.db }, file);
+    const report = await importUsers({ db: gw.store.db }, file);
     expect(report.ok).toBe(false);
     expect(report).toMatchObject({ total: 8, created: 0, updated: 0, unchanged: 0 });
     expect(report.problems).toEqual([
@@ -275,7 +263,7 @@ describe('importUsers', () => {
     file.push({ ...file[1], username: 'lina2', email: 'lina2@example.cn', ct_account_id: null });
     file.push({ ...file[0], username: 'ZHANGWEI', email: 'other@example.cn', ct_user_id: 'bac_other', ct_account_id: null });
     file.push({ ...file[0] }); // repeated whole: one problem, not one per unique field
-    const report = await importUsers({ db: store.db }, file);
+    const report = await importUsers({ db: gw.store.db }, file);
     expect(report.problems).toEqual([
       'records[4].ct_user_id: same as records[1]',
       'records[5].username: same as records[0] (ignoring case)',
@@ -289,7 +277,7 @@ describe('importUsers', () => {
     const file = portalUsers();
     file[1] = { ...file[1], username: 'Root' }; // the administrator made by the gateway
     file[3] = { ...file[3], email: 'ZHANGWEI@example.cn' };
-    const report = await importUsers({ db: store.db }, file);
+    const report = await importUsers({ db: gw.store.db }, file);
     expect(report.problems).toEqual([
       'records[1].username: is already used by another user (root)',
       'records[3].email: same as records[0] (ignoring case)',
@@ -299,7 +287,7 @@ describe('importUsers', () => {
 
     // The same e-mail on a user outside the file is a clash with the database.
     const single = [{ ...portalUsers()[3], email: 'zhangwei@example.cn' }];
-    expect((await importUsers({ db: store.db }, single)).problems).toEqual([
+    expect((await importUsers({ db: gw.store.db }, single)).problems).toEqual([
       'records[0].email: is already used by another user (zhangwei)',
     ]);
   });
@@ -312,10 +300,10 @@ describe('importUsers', () => {
   });
 
   it('refuses an envelope carrying a portal error, and anything that is not a list of users', async () => {
-    const error = await importUsers({ db: store.db }, { msg: 'token expired', errstatus: 1, errcode: 401, results: [] });
+    const error = await importUsers({ db: gw.store.db }, { msg: 'token expired', errstatus: 1, errcode: 401, results: [] });
     expect(error).toMatchObject({ ok: false, problems: ['errcode: the portal answered with error 401: token expired'] });
     for (const input of [null, 'users', { results: 'none' }, 42]) {
-      const report = await importUsers({ db: store.db }, input);
+      const report = await importUsers({ db: gw.store.db }, input);
       expect(report.ok).toBe(false);
       expect(report.problems).toEqual([expect.stringContaining('expected an array of users')]);
     }

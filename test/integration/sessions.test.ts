@@ -2,21 +2,9 @@ import { eq } from 'drizzle-orm';
 import { ChangePasswordDocument, CreateUserDocument, LoginDocument, LogoutDocument, SetUserActiveDocument, ViewerDocument } from '../../operations/generated/graphql';
 import { djangoPbkdf2Hash } from '../../src/security/passwords';
 import { sessions, users } from '../../src/store/schema';
-import { codes, startGateway, type TestGateway } from '../support/app';
-import { openTestStore, type TestStore } from '../support/store';
+import { codes, useGateway } from '../support/app';
 
-let store: TestStore;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  store = await openTestStore();
-  gw = await startGateway(store, { LOGIN_MAX_FAILURES_PER_LOGIN: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '8' });
-});
-afterAll(async () => {
-  await gw?.stop();
-  await store?.close();
-});
-beforeEach(() => gw.reset());
+const gw = useGateway({ LOGIN_MAX_FAILURES_PER_LOGIN: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '8' });
 
 async function createUser(username: string, password = 'alice-password', extra: Record<string, unknown> = {}) {
   const res = await gw.gql(CreateUserDocument, { input: { username, password, email: `${username}@example.com`, ...extra } }, { token: await gw.adminToken() });
@@ -39,7 +27,7 @@ describe('login', () => {
   it('stores only a hash of the token, with an expiry', async () => {
     await createUser('bob');
     const token = await gw.login('bob', 'alice-password');
-    const rows = await store.db.select().from(sessions);
+    const rows = await gw.store.db.select().from(sessions);
     expect(rows.some((r) => r.tokenHash === token)).toBe(false);
     expect(JSON.stringify(rows)).not.toContain(token);
     const row = rows.find((r) => r.expiresAt.getTime() > Date.now() + 11 * 3600_000);
@@ -117,7 +105,7 @@ describe('sessions', () => {
     await createUser('judy');
     const token = await gw.login('judy', 'alice-password');
     expect((await gw.gql(ViewerDocument, {}, { token })).data!.viewer!.username).toBe('judy');
-    await store.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) });
+    await gw.store.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) });
     expect(codes(await gw.gql(ViewerDocument, {}, { token }))).toEqual(['UNAUTHENTICATED']);
   });
 
@@ -137,7 +125,7 @@ describe('sessions', () => {
     const token = await gw.login('kim', 'alice-password');
     await gw.gql(SetUserActiveDocument, { id: kim.id, active: false }, { token: await gw.adminToken() });
     expect(codes(await gw.gql(ViewerDocument, {}, { token }))).toEqual(['UNAUTHENTICATED']);
-    const live = await store.db.select().from(sessions).where(eq(sessions.userId, (await store.db.select().from(users).where(eq(users.username, 'kim')))[0].id));
+    const live = await gw.store.db.select().from(sessions).where(eq(sessions.userId, (await gw.store.db.select().from(users).where(eq(users.username, 'kim')))[0].id));
     expect(live.every((s) => s.revokedAt !== null)).toBe(true);
   });
 });
@@ -163,11 +151,11 @@ describe('changePassword', () => {
   ])('names %s when it is wrong, and changes nothing', async (field, vars) => {
     await createUser('mia');
     const token = await gw.login('mia', 'alice-password');
-    const before = (await store.db.select().from(users).where(eq(users.username, 'mia')))[0].passwordHash;
+    const before = (await gw.store.db.select().from(users).where(eq(users.username, 'mia')))[0].passwordHash;
     const res = await gw.gql(ChangePasswordDocument, vars, { token });
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors![0].extensions!.field).toBe(field);
-    const after = (await store.db.select().from(users).where(eq(users.username, 'mia')))[0].passwordHash;
+    const after = (await gw.store.db.select().from(users).where(eq(users.username, 'mia')))[0].passwordHash;
     expect(after).toBe(before);
     expect((await gw.gql(ViewerDocument, {}, { token })).data!.viewer).not.toBeNull();
   });
@@ -181,13 +169,13 @@ describe('changePassword', () => {
 describe('legacy Django hashes', () => {
   it('signs in with the old password and re-hashes it with scrypt', async () => {
     const legacy = await djangoPbkdf2Hash('portal-pass', 'Zm9vYmFyc2FsdA', 20000);
-    const [row] = await store.db.insert(users).values({ username: 'olduser', passwordHash: legacy }).returning();
+    const [row] = await gw.store.db.insert(users).values({ username: 'olduser', passwordHash: legacy }).returning();
     expect(codes(await gw.gql(LoginDocument, { login: 'olduser', password: 'wrong-pass' }))).toEqual(['UNAUTHENTICATED']);
-    expect((await store.db.select().from(users).where(eq(users.id, row.id)))[0].passwordHash).toBe(legacy);
+    expect((await gw.store.db.select().from(users).where(eq(users.id, row.id)))[0].passwordHash).toBe(legacy);
 
     const res = await gw.gql(LoginDocument, { login: 'olduser', password: 'portal-pass' });
     expect(res.errors).toBeUndefined();
-    const rehashed = (await store.db.select().from(users).where(eq(users.id, row.id)))[0].passwordHash;
+    const rehashed = (await gw.store.db.select().from(users).where(eq(users.id, row.id)))[0].passwordHash;
     expect(rehashed).toMatch(/^scrypt\$/);
     expect((await gw.gql(LoginDocument, { login: 'olduser', password: 'portal-pass' })).errors).toBeUndefined();
   });

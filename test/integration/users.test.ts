@@ -13,23 +13,11 @@ import {
   type CreateUserInput,
 } from '../../operations/generated/graphql';
 import { auditLog, sessions, users } from '../../src/store/schema';
-import { codes, responses, startGateway, type TestGateway } from '../support/app';
-import { openTestStore, type TestStore } from '../support/store';
+import { codes, responses, useGateway } from '../support/app';
 
-let store: TestStore;
-let gw: TestGateway;
+const gw = useGateway();
 let admin: string;
-
-beforeAll(async () => {
-  store = await openTestStore();
-  gw = await startGateway(store);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await store?.close();
-});
 beforeEach(async () => {
-  await gw.reset();
   admin = await gw.adminToken();
 });
 
@@ -41,7 +29,7 @@ async function create(input: Partial<CreateUserInput> & { username: string }) {
   return res.data!.createUser;
 }
 
-const userCount = async () => (await store.db.select({ n: count() }).from(users))[0].n;
+const userCount = async () => (await gw.store.db.select({ n: count() }).from(users))[0].n;
 
 describe('createUser', () => {
   it('creates a user with the portal ids and profile, and audits it without the password', async () => {
@@ -63,11 +51,11 @@ describe('createUser', () => {
       deletedAt: null,
       profile: { loginName: 'alice.l', city: 'Hangzhou', province: 'Zhejiang', postpaid: true, status: '1', portalCreatedAt: '2017-12-18T06:47:46.000Z' },
     });
-    const [entry] = await store.db.select().from(auditLog).where(eq(auditLog.action, 'createUser'));
+    const [entry] = await gw.store.db.select().from(auditLog).where(eq(auditLog.action, 'createUser'));
     expect(entry).toMatchObject({ outcome: 'SUCCESS', targetId: user.id, targetKind: 'User' });
     expect(JSON.stringify(entry.details)).toContain('alice');
     expect(JSON.stringify(entry.details)).not.toContain(PASSWORD);
-    const [row] = await store.db.select().from(users).where(eq(users.username, 'alice'));
+    const [row] = await gw.store.db.select().from(users).where(eq(users.username, 'alice'));
     expect(row.passwordHash).toMatch(/^scrypt\$/);
     expect(row.passwordHash).not.toContain(PASSWORD);
   });
@@ -88,7 +76,7 @@ describe('createUser', () => {
     expect(res.errors![0].extensions!.field).toBe(field);
     expect(res.errors![0].message).toContain(field);
     expect(await userCount()).toBe(before);
-    const [entry] = await store.db.select().from(auditLog).where(eq(auditLog.action, 'createUser'));
+    const [entry] = await gw.store.db.select().from(auditLog).where(eq(auditLog.action, 'createUser'));
     expect(entry).toMatchObject({ outcome: 'FAILURE', errorCode: 'BAD_USER_INPUT' });
   });
 
@@ -113,7 +101,7 @@ describe('updateUser', () => {
     const res = await gw.gql(UpdateUserDocument, { id: user.id, input: { email: null, mobile: '13900000000', profile: { city: 'C' } } }, { token: admin });
     expect(res.errors).toBeUndefined();
     expect(res.data!.updateUser).toMatchObject({ username: 'carol', email: null, mobile: '13900000000', profile: { city: 'C' } });
-    const [row] = await store.db.select().from(users).where(eq(users.username, 'carol'));
+    const [row] = await gw.store.db.select().from(users).where(eq(users.username, 'carol'));
     expect(row.county).toBe('B');
   });
 
@@ -129,7 +117,7 @@ describe('updateUser', () => {
     const erin = await create({ username: 'erin', email: 'erin@example.com' });
     const res = await gw.gql(UpdateUserDocument, { id: erin.id, input: { username: 'Dan', mobile: '13700000000' } }, { token: admin });
     expect(res.errors![0].extensions!.field).toBe('input.username');
-    const [row] = await store.db.select().from(users).where(eq(users.username, 'erin'));
+    const [row] = await gw.store.db.select().from(users).where(eq(users.username, 'erin'));
     expect(row.mobile).toBeNull();
   });
 
@@ -147,7 +135,7 @@ describe('deleteUser and setUserActive', () => {
     const res = await gw.gql(DeleteUserDocument, { id: user.id }, { token: admin });
     expect(res.data!.deleteUser.deletedAt).not.toBeNull();
     expect(res.data!.deleteUser.active).toBe(false);
-    const rows = await store.db.select().from(users).where(eq(users.username, 'frank'));
+    const rows = await gw.store.db.select().from(users).where(eq(users.username, 'frank'));
     expect(rows).toHaveLength(1);
     expect(rows[0].deletedAt).not.toBeNull();
     expect(codes(await gw.gql(ViewerDocument, {}, { token }))).toEqual(['UNAUTHENTICATED']);
@@ -160,7 +148,7 @@ describe('deleteUser and setUserActive', () => {
     expect(withDeleted.data!.users.nodes.map((u) => u.username)).toEqual(['frank']);
 
     await create({ username: 'frank', ctUserId: 'ct-frank' });
-    expect((await store.db.select().from(users).where(eq(users.username, 'frank'))).length).toBe(2);
+    expect((await gw.store.db.select().from(users).where(eq(users.username, 'frank'))).length).toBe(2);
   });
 
   it('an administrator cannot delete or deactivate itself', async () => {
@@ -252,7 +240,7 @@ describe('users, user, activeUsers', () => {
     await gw.gql('mutation { logout }', {}, { token: kateToken });
     const res = await gw.gql(ActiveUsersDocument, {}, { token: admin });
     expect(res.data!.activeUsers.map((u) => u.username).sort()).toEqual(['jack', 'root']);
-    await store.db.update(sessions).set({ lastSeenAt: new Date(Date.now() - 3600_000) });
+    await gw.store.db.update(sessions).set({ lastSeenAt: new Date(Date.now() - 3600_000) });
     const later = await gw.gql(ActiveUsersDocument, {}, { token: admin });
     // Only the admin's own request since then counts (its session is touched at most once a minute).
     expect(later.data!.activeUsers.map((u) => u.username)).not.toContain('jack');
@@ -270,7 +258,7 @@ describe('a USER', () => {
   });
 
   it('cannot call any admin mutation, and nothing changes', async () => {
-    const before = await store.db.select().from(users).orderBy(users.username);
+    const before = await gw.store.db.select().from(users).orderBy(users.username);
     const attempts = [
       gw.gql(CreateUserDocument, { input: { username: 'evil', password: PASSWORD, role: 'ADMIN' } }, { token: userToken }),
       gw.gql(UpdateUserDocument, { id: self.id, input: { role: 'ADMIN' } }, { token: userToken }),
@@ -279,8 +267,8 @@ describe('a USER', () => {
       gw.gql(SetUserActiveDocument, { id: other.id, active: false }, { token: userToken }),
     ];
     for (const res of await Promise.all(attempts)) expect(codes(res)).toEqual(['FORBIDDEN']);
-    expect(await store.db.select().from(users).orderBy(users.username)).toEqual(before);
-    const refused = await store.db.select().from(auditLog).where(eq(auditLog.errorCode, 'FORBIDDEN'));
+    expect(await gw.store.db.select().from(users).orderBy(users.username)).toEqual(before);
+    const refused = await gw.store.db.select().from(auditLog).where(eq(auditLog.errorCode, 'FORBIDDEN'));
     expect(refused).toHaveLength(5);
   });
 

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { LoginThrottle } from '../../src/graph/session/login-throttle';
 import { bootstrapAdmin } from '../../src/graph/user/bootstrap';
 import type { Logger } from '../../src/logger';
-import type { TestStore } from './store';
+import { openTestStore, type TestStore } from './store';
 
 export const ADMIN_LOGIN = 'root';
 export const ADMIN_PASSWORD = 'root-password-1';
@@ -118,4 +118,30 @@ export const responses: string[] = [];
 /** The error codes of a response, in order. */
 export function codes(res: { errors?: { extensions?: Record<string, unknown> }[] }): unknown[] {
   return (res.errors ?? []).map((e) => e.extensions?.code);
+}
+
+/**
+ * The usual set-up of a test file: one store and one gateway for the file, emptied before
+ * each test, stopped after the last. The returned object stands for the gateway once
+ * `beforeAll` has run.
+ */
+export function useGateway(env: Record<string, string | undefined> = {}, options: { logger?: Logger } = {}): TestGateway {
+  let current: TestGateway | undefined;
+  let store: TestStore | undefined;
+  beforeAll(async () => {
+    store = await openTestStore();
+    current = await startGateway(store, env, options);
+  });
+  afterAll(async () => {
+    await current?.stop();
+    await store?.close();
+  });
+  beforeEach(() => current!.reset());
+  return new Proxy({} as TestGateway, {
+    get(_target, key) {
+      if (!current) throw new Error('the gateway starts in beforeAll; use it inside tests and hooks');
+      const value = current[key as keyof TestGateway];
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }

@@ -1,18 +1,10 @@
-import { AppError, ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/errors';
+import { thrownAppError } from '../support/errors';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor, pageSize, toConnection } from '../../src/graph/connection';
 
-function thrown(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected an AppError');
-}
 
 function expectBadInput(run: () => unknown, field: string) {
-  const error = thrown(run);
+  const error = thrownAppError(run);
   expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
   expect(error.details.field).toBe(field);
   expect(error.message.startsWith(`${field}: `)).toBe(true);

@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { thrownAppError } from '../support/errors';
 import { GraphQLError, Source, type GraphQLFormattedError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { z } from 'zod';
@@ -295,15 +296,6 @@ describe('parseInput', () => {
     tags: z.array(z.string()).optional(),
   });
 
-  function failure(run: () => unknown): AppError {
-    try {
-      run();
-    } catch (err) {
-      expect(err).toBeInstanceOf(AppError);
-      return err as AppError;
-    }
-    throw new Error('parseInput accepted invalid input');
-  }
 
   it('returns the parsed value on success', () => {
     const value = parseInput(schema, { name: '  web  ', email: 'a@example.com', quota: { cores: 4 } });
@@ -311,7 +303,7 @@ describe('parseInput', () => {
   });
 
   it('names every failing field, prefixed by the argument name', () => {
-    const error = failure(() => parseInput(schema, { name: 'x', email: 'nope', quota: { cores: -1 }, tags: ['ok', 5] }));
+    const error = thrownAppError(() => parseInput(schema, { name: 'x', email: 'nope', quota: { cores: -1 }, tags: ['ok', 5] }));
     expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
     const fields = error.details.fields!.map((f) => f.field);
     expect(fields.sort()).toEqual(['input.email', 'input.name', 'input.quota.cores', 'input.tags.1']);
@@ -321,13 +313,13 @@ describe('parseInput', () => {
   });
 
   it('uses the given argument name', () => {
-    const error = failure(() => parseInput(schema, { name: 'web', email: 'a@example.com', quota: {} }, 'spec'));
+    const error = thrownAppError(() => parseInput(schema, { name: 'web', email: 'a@example.com', quota: {} }, 'spec'));
     expect(error.details).toEqual({ field: 'spec.quota.cores', fields: [{ field: 'spec.quota.cores', message: expect.any(String) }] });
     expect(error.message.startsWith('spec.quota.cores: ')).toBe(true);
   });
 
   it('names the argument itself when the whole value is wrong', () => {
-    expect(failure(() => parseInput(schema, 'not an object')).details.field).toBe('input');
+    expect(thrownAppError(() => parseInput(schema, 'not an object')).details.field).toBe('input');
   });
 });
 

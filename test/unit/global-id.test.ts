@@ -1,18 +1,9 @@
-import { AppError, ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/errors';
+import { thrownAppError } from '../support/errors';
 import { decodeId, encodeId, localId } from '../../src/graph/node/global-id';
 
 const UUID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 
-/** The AppError thrown by `run`, failing the test when nothing (or something else) is thrown. */
-function thrown(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected an AppError');
-}
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -81,13 +72,13 @@ describe('localId', () => {
     ['an id with two parts', encodeId('User', UUID, UUID)],
     ['a bare uuid instead of a global id', UUID],
   ])('fails as NOT_FOUND for %s', (_label, id) => {
-    const error = thrown(() => localId(id, 'User'));
+    const error = thrownAppError(() => localId(id, 'User'));
     expect(error.code).toBe(ErrorCode.NOT_FOUND);
     expect(error.message).toBe('User not found.');
   });
 
   it('names the object with the label, so ids cannot be told apart by message', () => {
-    expect(thrown(() => localId(encodeId('Job', UUID), 'AuditEntry', 'Audit entry')).message).toBe('Audit entry not found.');
-    expect(thrown(() => localId('garbage', 'AuditEntry', 'Audit entry')).message).toBe('Audit entry not found.');
+    expect(thrownAppError(() => localId(encodeId('Job', UUID), 'AuditEntry', 'Audit entry')).message).toBe('Audit entry not found.');
+    expect(thrownAppError(() => localId('garbage', 'AuditEntry', 'Audit entry')).message).toBe('Audit entry not found.');
   });
 });
