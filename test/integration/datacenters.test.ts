@@ -166,6 +166,9 @@ describe('deleteDatacenter', () => {
     expect(await dcCount()).toBe(1);
     expect((await gw.gql(DatacentersDocument, {}, { token: admin })).data!.datacenters).toEqual([]);
     expect((await gw.gql(DatacenterDocument, { id: os.id }, { token: admin })).data!.datacenter!.removedAt).not.toBeNull();
+    const change = await gw.gql(UpdateDatacenterDocument, { id: os.id, input: { name: 'revived' } }, { token: admin });
+    expect(codes(change)).toEqual(['CONFLICT']);
+    expect((await gw.store.db.select().from(datacenters))[0].name).toBe(openstack.name);
   });
 
   it('is refused while users are registered in it', async () => {

@@ -97,6 +97,7 @@ export class DatacenterService {
 
   async update(viewer: Viewer, id: string, input: UpdateDatacenterInput): Promise<DatacenterRow> {
     const current = await this.get(viewer, id);
+    if (current.removedAt) throw new AppError(ErrorCode.CONFLICT, 'A removed datacenter cannot be changed.');
     const v = parseInput(updateDatacenterRule, input);
     const changes: Partial<DatacenterRow> = {};
     for (const key of ['name', 'shortName', 'serviceUrl', 'adminUser', 'domain', 'state'] as const) {
