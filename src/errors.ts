@@ -2,6 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import type { z } from 'zod';
+import { CloudError } from './clouds/driver';
 
 /** The error vocabulary of ecsgraph: every error a client sees carries one of these in `extensions.code`. */
 export const ErrorCode = {
@@ -97,7 +98,9 @@ export interface ErrorMappingOptions {
 /** False for a bug or an unplanned failure: such errors are logged and masked. */
 export function isExpectedError(raw: unknown): boolean {
   const error = unwrapResolverError(raw);
-  if (error instanceof AppError || error instanceof AuthenticationError || error instanceof AuthorizationError) return true;
+  if (error instanceof AppError || error instanceof CloudError || error instanceof AuthenticationError || error instanceof AuthorizationError) {
+    return true;
+  }
   const code = raw instanceof GraphQLError ? raw.extensions?.code : undefined;
   return typeof code === 'string' && PROTOCOL_CODES.has(code) && isProtocolError(raw);
 }
@@ -116,6 +119,13 @@ export function toClientError(
 
   if (error instanceof AppError) {
     return { ...base, message: error.message, extensions: { code: error.code, ...definedOnly(error.details) } };
+  }
+  if (error instanceof CloudError) {
+    return {
+      ...base,
+      message: error.message,
+      extensions: { code: error.code, datacenter: error.datacenter, upstream: definedOnly(error.upstream) },
+    };
   }
   if (error instanceof AuthenticationError) {
     return { ...base, message: 'Sign in first.', extensions: { code: ErrorCode.UNAUTHENTICATED } };

@@ -19,6 +19,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly upstreamCalls = new Counter({
+    name: 'ecsgraph_upstream_calls_total',
+    help: 'Calls to cloud APIs (each attempt) by datacenter, operation and outcome.',
+    labelNames: ['datacenter', 'operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'ecsgraph_upstream_call_duration_seconds',
+    help: 'Duration of calls to cloud APIs by datacenter, operation and outcome.',
+    labelNames: ['datacenter', 'operation', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ecsgraph_' });
   }
@@ -27,6 +42,16 @@ export class Metrics {
     this.requests.inc({ operation, outcome });
     this.duration.observe({ operation, outcome }, seconds);
   }
+}
+
+/** Upstream samples, in the shape the drivers' HTTP client reports them. */
+export function upstreamObserver(metrics: Metrics) {
+  return {
+    observe({ datacenter, operation, outcome, seconds }: { datacenter: string; operation: string; outcome: string; seconds: number }) {
+      metrics.upstreamCalls.inc({ datacenter, operation, outcome });
+      metrics.upstreamDuration.observe({ datacenter, operation, outcome }, seconds);
+    },
+  };
 }
 
 /** Operation names come from clients: keep label values short and tame. */

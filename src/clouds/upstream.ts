@@ -1,0 +1,173 @@
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import type { Logger } from '../logger';
+import { CloudError } from './driver';
+
+/**
+ * The HTTP client every driver call goes through: a timeout per attempt, retries with
+ * exponential backoff and jitter (idempotent requests on network failures and 502/503/504;
+ * any request on 429 and 503, which the server did not act on), one circuit breaker per
+ * datacenter, one structured log record and one metric sample per call. URLs, headers and
+ * bodies are never logged: CloudStack puts its API key and signature in the query, Keystone
+ * puts passwords in bodies.
+ */
+
+export interface UpstreamRequest {
+  /** A stable name for logs and metrics, e.g. `nova.servers.list`, `cloudstack.listVirtualMachines`. */
+  operation: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Safe to send twice. Default: GET, HEAD, PUT, DELETE. */
+  idempotent?: boolean;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export interface UpstreamOptions {
+  /** Per-attempt timeout, ms. @default 15000 */
+  timeoutMs?: number;
+  /** Attempts in all, first included. @default 3 */
+  maxAttempts?: number;
+  /** First backoff delay, ms; doubles with jitter. @default 200 */
+  backoffInitialMs?: number;
+  /** Longest backoff delay, ms. @default 5000 */
+  backoffMaxMs?: number;
+  /** Consecutive failed calls that open the breaker. @default 5 */
+  breakerThreshold?: number;
+  /** How long an open breaker refuses calls before letting one through, ms. @default 10000 */
+  breakerHalfOpenAfterMs?: number;
+}
+
+export interface UpstreamObserver {
+  observe(sample: { datacenter: string; operation: string; outcome: string; seconds: number }): void;
+}
+
+const DEFAULTS: Required<UpstreamOptions> = {
+  timeoutMs: 15_000,
+  maxAttempts: 3,
+  backoffInitialMs: 200,
+  backoffMaxMs: 5_000,
+  breakerThreshold: 5,
+  breakerHalfOpenAfterMs: 10_000,
+};
+
+/** A failed attempt the retry policy and the breaker look at. */
+class AttemptFailure extends Error {
+  constructor(
+    readonly kind: 'timeout' | 'network' | 'status',
+    readonly status: number | null,
+    readonly response: UpstreamResponse | null,
+    options?: { cause?: unknown },
+  ) {
+    super(kind === 'status' ? `HTTP ${status}` : kind, options);
+  }
+}
+
+/** The calls of one datacenter share this: one breaker for admin and tenant calls alike. */
+export class Upstream {
+  private readonly options: Required<UpstreamOptions>;
+  private readonly breaker: CircuitBreakerPolicy;
+
+  constructor(
+    private readonly datacenter: string,
+    private readonly log: Logger,
+    private readonly observer: UpstreamObserver | null,
+    options: UpstreamOptions = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    // The datacenter is unhealthy when it does not answer or answers 5xx; 4xx are its verdicts.
+    this.breaker = circuitBreaker(
+      handleWhen((err) => err instanceof AttemptFailure && (err.kind !== 'status' || (err.status ?? 0) >= 500)),
+      { halfOpenAfter: this.options.breakerHalfOpenAfterMs, breaker: new ConsecutiveBreaker(this.options.breakerThreshold) },
+    );
+  }
+
+  /** Sends the request; answers any HTTP status the retries end with. Throws CloudError only when no answer came. */
+  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
+    const policy = retry(
+      handleWhen((err) => {
+        if (!(err instanceof AttemptFailure)) return false;
+        if (err.kind === 'status') return err.status === 429 || err.status === 503 || (idempotent && (err.status === 502 || err.status === 504));
+        return idempotent;
+      }),
+      {
+        maxAttempts: this.options.maxAttempts - 1,
+        backoff: new ExponentialBackoff({ initialDelay: this.options.backoffInitialMs, maxDelay: this.options.backoffMaxMs }),
+      },
+    );
+    let attempt = 0;
+    try {
+      return await policy.execute(() => this.breaker.execute(() => this.attempt(req, ++attempt)));
+    } catch (err) {
+      if (err instanceof AttemptFailure && err.response) return err.response;
+      throw this.unavailable(req, err);
+    }
+  }
+
+  private async attempt(req: UpstreamRequest, attempt: number): Promise<UpstreamResponse> {
+    const started = process.hrtime.bigint();
+    let outcome = 'network_error';
+    let status: number | null = null;
+    try {
+      const res = await fetch(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        redirect: 'manual',
+      });
+      status = res.status;
+      const response = { status: res.status, headers: res.headers, text: await res.text() };
+      outcome = status < 400 ? 'ok' : status < 500 ? 'client_error' : 'server_error';
+      if (status === 429 || status >= 500) throw new AttemptFailure('status', status, response);
+      return response;
+    } catch (err) {
+      if (err instanceof AttemptFailure) throw err;
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      outcome = timedOut ? 'timeout' : 'network_error';
+      throw new AttemptFailure(timedOut ? 'timeout' : 'network', null, null, { cause: err });
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.observer?.observe({ datacenter: this.datacenter, operation: req.operation, outcome, seconds });
+      this.log.info(
+        { datacenter: this.datacenter, operation: req.operation, method: req.method, status, outcome, attempt, durationMs: Math.round(seconds * 1000) },
+        'upstream call',
+      );
+    }
+  }
+
+  private unavailable(req: UpstreamRequest, err: unknown): CloudError {
+    if (err instanceof BrokenCircuitError) {
+      this.observer?.observe({ datacenter: this.datacenter, operation: req.operation, outcome: 'circuit_open', seconds: 0 });
+      return new CloudError(
+        'UPSTREAM_UNAVAILABLE',
+        `Datacenter ${this.datacenter} is not answering; calls are paused for a while.`,
+        { message: 'circuit open' },
+        this.datacenter,
+        { cause: err },
+      );
+    }
+    const kind = err instanceof AttemptFailure ? err.kind : 'network';
+    return new CloudError(
+      'UPSTREAM_UNAVAILABLE',
+      kind === 'timeout' ? `Datacenter ${this.datacenter} did not answer in time.` : `Datacenter ${this.datacenter} could not be reached.`,
+      { message: kind },
+      this.datacenter,
+      { cause: err },
+    );
+  }
+}
