@@ -137,7 +137,9 @@ export class Upstream {
       return response;
     } catch (err) {
       if (err instanceof AttemptFailure) throw err;
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      // A DOMException, not always an Error of this realm: go by its name.
+      const name = (err as { name?: unknown } | null)?.name;
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
       outcome = timedOut ? 'timeout' : 'network_error';
       throw new AttemptFailure(timedOut ? 'timeout' : 'network', null, null, { cause: err });
     } finally {
