@@ -69,6 +69,22 @@ const envSchema = z.object({
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
   /** Time allowed to in-flight requests on shutdown, in milliseconds. @default 10000 */
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  /** Start a simulated OpenStack and CloudStack and register them as datacenters. @default true in embedded mode, else false */
+  SIMULATORS: bool.optional(),
+  /** Speed of simulated transitions: 1 = real-ish seconds, 0 = instant. @default 1 */
+  SIM_TIME_SCALE: z.coerce.number().min(0).max(100).default(1),
+  /** Port of the simulated OpenStack (0 = any free port). @default 0 */
+  SIM_OPENSTACK_PORT: int(0, 65535).default(0),
+  /** Port of the simulated CloudStack (0 = any free port). @default 0 */
+  SIM_CLOUDSTACK_PORT: int(0, 65535).default(0),
+  /** Time one attempt of a cloud call may take, ms. @default 15000 */
+  UPSTREAM_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  /** Attempts of a retryable cloud call, the first included. @default 3 */
+  UPSTREAM_MAX_ATTEMPTS: int(1, 10).default(3),
+  /** Consecutive failed calls that open a datacenter's circuit breaker. @default 5 */
+  UPSTREAM_BREAKER_THRESHOLD: int(1, 1000).default(5),
+  /** How long an open breaker refuses calls before trying one, ms. @default 10000 */
+  UPSTREAM_BREAKER_HALF_OPEN_MS: int(100, 3_600_000).default(10_000),
   /** pino level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -96,6 +112,8 @@ export interface Config {
   passwords: { scryptLogN: number };
   loginThrottle: { perLogin: number; perAddress: number; windowSeconds: number };
   logLevel: string;
+  simulators: { enabled: boolean; timeScale: number; openstackPort: number; cloudstackPort: number };
+  upstream: { timeoutMs: number; maxAttempts: number; breakerThreshold: number; breakerHalfOpenAfterMs: number };
 }
 
 export class ConfigError extends Error {
@@ -165,5 +183,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     },
     logLevel: e.LOG_LEVEL,
+    simulators: {
+      enabled: e.SIMULATORS ?? !e.DATABASE_URL,
+      timeScale: e.SIM_TIME_SCALE,
+      openstackPort: e.SIM_OPENSTACK_PORT,
+      cloudstackPort: e.SIM_CLOUDSTACK_PORT,
+    },
+    upstream: {
+      timeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
+      breakerThreshold: e.UPSTREAM_BREAKER_THRESHOLD,
+      breakerHalfOpenAfterMs: e.UPSTREAM_BREAKER_HALF_OPEN_MS,
+    },
   };
 }

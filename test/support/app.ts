@@ -18,6 +18,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'silent',
+    SIMULATORS: 'false',
     PASSWORD_SCRYPT_LOG_N: '10',
     ADMIN_LOGIN,
     ADMIN_PASSWORD,

@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { AppError, badInput, ErrorCode, isUniqueViolation, notFound, parseInput } from '../../errors';
 import { datacenters, tenancies, type DatacenterRow } from '../../store/schema';
+import type { DatacenterEndpoint } from '../../clouds/driver';
 import type { Viewer } from '../context';
 import { localId } from '../node/global-id';
 import type { AppDeps } from '../services';
@@ -144,6 +145,51 @@ export class DatacenterService {
       .returning();
     this.loader.clear(row.id).prime(row.id, row);
     return row;
+  }
+
+  /**
+   * Creates the datacenter, or brings the live one with the same uuid up to date (the embedded
+   * simulators listen on new ports at every start). Validated like createDatacenter.
+   */
+  async upsertByUuid(input: CreateDatacenterInput & { uuid: string }): Promise<DatacenterRow> {
+    const [existing] = await this.deps.db
+      .select()
+      .from(datacenters)
+      .where(and(eq(datacenters.uuid, input.uuid), isNull(datacenters.removedAt)));
+    if (!existing) return this.create(input);
+    const { uuid: _uuid, kind: _kind, ...changes } = input;
+    const { password, apiKey, secretKey, ...columns } = parseInput(updateDatacenterRule, changes);
+    const credentials: DatacenterCredentials = { password: password ?? input.password, apiKey: apiKey ?? null, secretKey: secretKey ?? null };
+    const [row] = await this.deps.db
+      .update(datacenters)
+      .set({
+        ...columns,
+        credentials: this.deps.secrets.sealJson(credentials, credentialsAad(existing.id)),
+        updatedAt: new Date(),
+      } as Partial<DatacenterRow>)
+      .where(eq(datacenters.id, existing.id))
+      .returning();
+    this.loader.clear(row.id).prime(row.id, row);
+    return row;
+  }
+
+  /** What a driver needs to reach the datacenter, credentials opened. Never returned to a client. */
+  endpoint(row: DatacenterRow): DatacenterEndpoint {
+    const credentials = this.credentials(row);
+    return {
+      id: row.id,
+      name: row.shortName,
+      kind: row.kind,
+      serviceUrl: row.serviceUrl,
+      adminUser: row.adminUser,
+      adminPassword: credentials.password,
+      adminApiKey: credentials.apiKey ?? null,
+      adminSecretKey: credentials.secretKey ?? null,
+      project: row.project,
+      domain: row.domain,
+      region: row.region,
+      externalNetwork: row.externalNetwork,
+    };
   }
 
   /** The administrator credentials, for the drivers. Never returned to a client. */
