@@ -1,0 +1,1 @@
+export { OpenStackDriver, type OpenStackDriverDeps } from './driver';
