@@ -13,11 +13,13 @@ import type { PubSub } from './pubsub/pubsub';
 import { RedisPubSub } from './pubsub/redis';
 import { PasswordHasher } from './security/passwords';
 import { resolveSecretKey, SecretBox } from './security/secret-box';
+import { CloudRegistry } from './clouds/registry';
+import { startEmbeddedClouds, type EmbeddedClouds } from './simulators/embedded';
 import { openStore, type Store } from './store/db';
 import { UserStore } from './store/users';
 import { createApollo } from './server/apollo';
 import { createHttpHandler, GRAPHQL_PATH } from './server/http';
-import { Metrics } from './server/metrics';
+import { Metrics, upstreamObserver } from './server/metrics';
 import { attachWebSocket } from './server/ws';
 
 export interface BuildOptions {
@@ -28,7 +30,7 @@ export interface BuildOptions {
 
 export interface App {
   /** Opens the database, applies migrations, connects Redis, listens. */
-  start(): Promise<{ url: string; admin: BootstrapResult }>;
+  start(): Promise<{ url: string; admin: BootstrapResult; simulators: { openstack: string; cloudstack: string } | null }>;
   /** Stops accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS), closes everything. */
   stop(): Promise<void>;
   /** The GraphQL URL once started (HTTP; the same path serves WebSocket). */
@@ -44,6 +46,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
   const closers: (() => Promise<void>)[] = [];
 
   async function start() {
+    const metrics = new Metrics();
     const store = options.store ?? (await openStore(config.database));
     if (!options.store) closers.unshift(() => store.close());
 
@@ -79,11 +82,16 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       pubsub,
       redis,
       userStore: new UserStore(store.db),
+      clouds: new CloudRegistry({ log, observer: upstreamObserver(metrics), upstream: config.upstream }),
     };
     const admin = await bootstrapAdmin(deps);
+    let clouds: EmbeddedClouds | null = null;
+    if (config.simulators.enabled) {
+      clouds = await startEmbeddedClouds(deps, config.simulators);
+      closers.unshift(() => clouds!.close());
+    }
 
     const schema = graphSchema();
-    const metrics = new Metrics();
     const apollo = createApollo({ schema, log, metrics, exposeUnexpected: config.env === 'development' });
     await apollo.start();
     closers.unshift(() => apollo.stop());
@@ -111,7 +119,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     const { port } = server.address() as AddressInfo;
     const host = ['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host;
     url = `http://${host}:${port}${GRAPHQL_PATH}`;
-    return { url, admin };
+    return { url, admin, simulators: clouds ? { openstack: clouds.openstackUrl, cloudstack: clouds.cloudstackUrl } : null };
   }
 
   async function stop() {

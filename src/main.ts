@@ -15,9 +15,12 @@ async function main() {
   }
 
   const app = buildApp(config);
-  const { url, admin } = await app.start();
+  const { url, admin, simulators } = await app.start();
   const lines = [`ecsgraph is up: GraphQL (HTTP and WebSocket) at ${url}`];
   if (config.embedded) lines.push(`  embedded mode: PGlite under ${config.dataDir}, in-process pubsub`);
+  if (simulators) {
+    lines.push(`  simulated datacenters: OpenStack ${simulators.openstack}, CloudStack ${simulators.cloudstack} (sim-os, sim-cs)`);
+  }
   if (admin.kind === 'created' && admin.password) {
     lines.push(
       `  first administrator created — sign in with:`,

@@ -28,6 +28,12 @@ export interface UpstreamRequest {
   body?: string;
   /** Safe to send twice. Default: GET, HEAD, PUT, DELETE. */
   idempotent?: boolean;
+  /**
+   * Statuses of 500 and above that are the cloud's verdict on the request, not a sign of ill
+   * health: CloudStack answers "not yours" (531), "over the limit" (532), "in use" (536)… with
+   * them. They are neither retried nor counted by the breaker.
+   */
+  verdictStatuses?: readonly number[];
 }
 
 export interface UpstreamResponse {
@@ -132,8 +138,9 @@ export class Upstream {
       });
       status = res.status;
       const response = { status: res.status, headers: res.headers, text: await res.text() };
-      outcome = status < 400 ? 'ok' : status < 500 ? 'client_error' : 'server_error';
-      if (status === 429 || status >= 500) throw new AttemptFailure('status', status, response);
+      const verdict = status < 500 || (req.verdictStatuses?.includes(status) ?? false);
+      outcome = status < 400 ? 'ok' : verdict ? 'client_error' : 'server_error';
+      if (status === 429 || !verdict) throw new AttemptFailure('status', status, response);
       return response;
     } catch (err) {
       if (err instanceof AttemptFailure) throw err;

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import type { CloudRegistry } from '../clouds/registry';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { PubSub } from '../pubsub/pubsub';
@@ -24,6 +25,8 @@ export interface AppDeps {
   pubsub: PubSub;
   redis: Redis | null;
   userStore: UserStore;
+  /** One driver per datacenter (tokens, sessions and the circuit breaker live there). */
+  clouds: CloudRegistry;
 }
 
 /** Facts of the request a service may need (audit, throttling). */

@@ -61,7 +61,8 @@ export interface SimResponse {
   body?: unknown;
   /** Sent as is when set (non-JSON bodies). */
   raw?: string;
-  headers?: Record<string, string>;
+  /** An array sends the header once per value (Set-Cookie). */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface SimRequest {
@@ -200,7 +201,7 @@ export async function startSimServer(
 }
 
 function send(res: ServerResponse, response: SimResponse) {
-  const headers: Record<string, string> = { ...response.headers };
+  const headers: Record<string, string | string[]> = { ...response.headers };
   let payload = '';
   if (response.raw !== undefined) payload = response.raw;
   else if (response.body !== undefined) {

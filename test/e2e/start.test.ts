@@ -94,6 +94,17 @@ test('starts on embedded defaults, answers within 15 s, prints how to sign in, a
   const viewer = await post(url, '{ viewer { username } }', {}, signedIn.data!.login.token);
   expect(viewer.data!.viewer.username).toBe('admin');
 
+  // Embedded mode brings a simulated datacenter of each kind, registered and reachable.
+  expect(stdout).toMatch(/simulated datacenters: OpenStack http:\/\/127\.0\.0\.1:\d+, CloudStack http:\/\/127\.0\.0\.1:\d+/);
+  const dcs = await post(url, '{ datacenters { shortName kind serviceUrl } }', {}, signedIn.data!.login.token);
+  expect(dcs.data!.datacenters.map((d: { shortName: string; kind: string }) => [d.shortName, d.kind]).sort()).toEqual([
+    ['sim-cs', 'CLOUDSTACK'],
+    ['sim-os', 'OPENSTACK'],
+  ]);
+  for (const dc of dcs.data!.datacenters as { serviceUrl: string }[]) {
+    expect((await fetch(new URL('/_sim/stats', dc.serviceUrl))).status).toBe(200);
+  }
+
   gateway.child.kill('SIGTERM');
   expect(await gateway.exited).toBe(0);
   expect(fs.existsSync(path.join(dataDir, 'pglite'))).toBe(true);
@@ -107,6 +118,9 @@ test('starts on embedded defaults, answers within 15 s, prints how to sign in, a
   expect(again.output().stdout).toContain('administrator');
   const second = await post(url, 'mutation($l: String!, $p: String!) { login(login: $l, password: $p) { token } }', { l: login, p: password });
   expect(second.data!.login.token).toMatch(/^ecs_s_/);
+  // The simulators listen anew; their datacenters are brought up to date, not duplicated.
+  const again2 = await post(url, '{ datacenters { shortName } }', {}, second.data!.login.token);
+  expect(again2.data!.datacenters.map((d: { shortName: string }) => d.shortName).sort()).toEqual(['sim-cs', 'sim-os']);
   again.child.kill('SIGTERM');
   expect(await again.exited).toBe(0);
 }, 60_000);

@@ -134,6 +134,23 @@ test('4xx answers do not open the breaker', async () => {
   expect((await upstream.request({ operation: 'test.any', method: 'GET', url: `${sim.url}/any` })).status).toBe(200);
 });
 
+test('statuses a cloud uses for verdicts are neither retried nor counted by the breaker', async () => {
+  const { upstream } = client({ maxAttempts: 3, breakerThreshold: 2 });
+  flaky = { remaining: 10, status: 536 };
+  for (let i = 0; i < 4; i++) {
+    const res = await upstream.request({ operation: 'test.flaky', method: 'GET', url: `${sim.url}/flaky`, verdictStatuses: [531, 536] });
+    expect(res.status).toBe(536);
+  }
+  expect(calls('test.flaky')).toBe(4);
+  // The breaker stayed closed: a healthy call goes through.
+  expect((await upstream.request({ operation: 'test.any', method: 'GET', url: `${sim.url}/any` })).status).toBe(200);
+  // Without the declaration the same status is an unhealthy answer: two open the breaker.
+  for (let i = 0; i < 2; i++) await upstream.request({ operation: 'test.flaky', method: 'GET', url: `${sim.url}/flaky` });
+  await expect(upstream.request({ operation: 'test.any', method: 'GET', url: `${sim.url}/any` })).rejects.toMatchObject({
+    upstream: { message: 'circuit open' },
+  });
+});
+
 test('one log record and one metric sample per attempt, with no URL, header or body', async () => {
   const { upstream, metrics } = client({ maxAttempts: 2 });
   flaky = { remaining: 1, status: 503 };

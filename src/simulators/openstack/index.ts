@@ -165,7 +165,7 @@ function createHandler(state: OpenStackState, routes: Route[], onToken: (token: 
       try {
         const res = route.handle(req, ctx, params);
         const issued = res.headers?.['x-subject-token'];
-        if (issued && route.method === 'POST') onToken(issued);
+        if (typeof issued === 'string' && route.method === 'POST') onToken(issued);
         return res;
       } catch (err) {
         return serverError(route.service, err);

@@ -1,0 +1,105 @@
+import type { Logger } from '../../logger';
+import { CloudError, type AdminDriver, type CloudDriver, type DatacenterEndpoint, type TenantCredentials, type TenantDriver } from '../driver';
+import type { Upstream } from '../upstream';
+import { CloudStackAdminDriver } from './admin';
+import { OfferingCache } from './catalog';
+import { CloudStackClient, type CloudStackAuth, type JobWaitOptions } from './client';
+import { CloudStackTenantDriver } from './tenant';
+
+/**
+ * The CloudStack driver (shared/reference/cloudstack-api.md). Upstream calls per operation,
+ * "+ pages" meaning one more call per server page beyond the first (default.page.size, 500
+ * on a stock server), "+ polls" one queryAsyncJobResult per poll of a job the driver waits
+ * for itself, and "(cached)" zone/offering look-ups made once per few minutes per datacenter:
+ *
+ * | operation | calls |
+ * |---|---|
+ * | listZones | 1 + pages |
+ * | listFlavors (ids) | 1 + pages (listServiceOfferings has no `ids`: picked locally) |
+ * | listImages (ids) | 1 per 100 ids + pages (`ids` on listTemplates), or 1 + pages |
+ * | pollOperation | 1 (queryAsyncJobResult); 0 for a `done` handle |
+ * | provisionTenant | 3–4: listAccounts, [createAccount], [createUser], getUserKeys, [registerUserKeys] |
+ * | removeTenant | 1 + polls (deleteAccount) |
+ * | createFlavor | 1 |
+ * | listNetworks (ids) | 1 + pages (listVPCs; tiers ride inside each VPC) |
+ * | createNetwork | 3 + polls (createVPC start=false, its job, createNetwork tier) + (cached) zone, VPC and tier offerings |
+ * | updateNetwork | 2 + polls (updateVPC, its job); +1 listVPCs when clearing the description without a new name |
+ * | deleteNetwork | 2 + per tier (1 + polls): listNetworks of the VPC, deleteNetwork each, deleteVPC (returned job) |
+ * | listSubnets (ids, parents) | 1 + pages (listNetworks, `vpcid` when one parent) |
+ * | createSubnet | 2: listVPCs (range and sibling tiers), createNetwork + (cached) tier offering |
+ * | updateSubnet | 1 + polls (updateNetwork) |
+ * | deleteSubnet | 1 (deleteNetwork; returned job) |
+ * | ipAvailability (ids) | 2 + pages: listNetworks + listVirtualMachines |
+ * | listSecurityGroups (ids) | 1 + pages (no `ids`: picked locally) |
+ * | createSecurityGroup | 1 |
+ * | updateSecurityGroup | 2: updateSecurityGroup + listSecurityGroups (1 without a rename) |
+ * | deleteSecurityGroup | 1 |
+ * | addSecurityGroupRule | 1 (authorize…; returned job); 2 with a remote group (listSecurityGroups first) |
+ * | removeSecurityGroupRule | 2: listSecurityGroups (direction of the rule), revoke… (returned job) |
+ * | listFloatingIps (ids, parents) | 1 + pages (listPublicIpAddresses, tags inline) |
+ * | allocateFloatingIp | 2 + polls: associateIpAddress (returned job), createTags bandwidth (awaited); +1 listVPCs without a network |
+ * | associateFloatingIp | 3: listPublicIpAddresses, listVirtualMachines, enableStaticNat |
+ * | disassociateFloatingIp / releaseFloatingIp | 1 (returned job) |
+ * | listKeyPairs (names) | 1 + pages |
+ * | createKeyPair / deleteKeyPair | 1 |
+ * | listInstances (ids, parents) | 2 + pages: listVirtualMachines (1 per 100 ids) + listVolumes (skipped when no VM) |
+ * | createInstance | 1 (deployVirtualMachine; returned job) + 1 with an operationId (look-up) + (cached) zone |
+ * | instanceAction / terminateInstance | 1 (returned job) |
+ * | rebuildInstance | 1 (restoreVirtualMachine); 2 with a name or password (updateVirtualMachine first) |
+ * | resizeInstance / renameInstance | 2: changeServiceFor… / updateVirtualMachine + listVolumes |
+ * | listVolumes (ids, parents) | 1 per 100 ids + pages, or 1 + pages |
+ * | createVolume | 1 (returned job) + (cached) zone and disk offerings |
+ * | attachVolume / detachVolume / deleteVolume | 1 |
+ * | listBackups (ids, parents) | 1 per 100 ids + pages, or 1 + pages |
+ * | createBackup | 1 (returned job); 2 + polls with a description (createTags) |
+ * | restoreBackup / deleteBackup | 1 (returned job) |
+ * | quota | 1 (listAccounts) |
+ *
+ * The admin signs with its API keys when the endpoint has them, else logs in (sessionkey +
+ * JSESSIONID, renewed once on a 401). Tenants sign with their own keys.
+ */
+
+export interface CloudStackDriverDeps {
+  log: Logger;
+  upstream: Upstream;
+  /** How long the driver waits for jobs it must see finished before answering. */
+  jobWait?: JobWaitOptions;
+}
+
+export class CloudStackDriver implements CloudDriver {
+  readonly kind = 'CLOUDSTACK' as const;
+  private readonly cache = new OfferingCache();
+  private adminDriver: CloudStackAdminDriver | null = null;
+
+  constructor(
+    readonly endpoint: DatacenterEndpoint,
+    private readonly deps: CloudStackDriverDeps,
+  ) {
+    if (endpoint.kind !== 'CLOUDSTACK') throw new Error(`CloudStackDriver given a ${endpoint.kind} endpoint`);
+  }
+
+  admin(): AdminDriver {
+    const { endpoint } = this;
+    this.adminDriver ??= new CloudStackAdminDriver(
+      this.client(
+        endpoint.adminApiKey && endpoint.adminSecretKey
+          ? { kind: 'keys', apiKey: endpoint.adminApiKey, secretKey: endpoint.adminSecretKey }
+          : { kind: 'session', username: endpoint.adminUser, password: endpoint.adminPassword, domain: '/' },
+        'admin',
+      ),
+    );
+    return this.adminDriver;
+  }
+
+  tenant(credentials: TenantCredentials): TenantDriver {
+    if (credentials.kind !== 'CLOUDSTACK') {
+      throw new CloudError('BAD_USER_INPUT', 'OpenStack credentials given to a CloudStack datacenter.', {}, this.endpoint.name);
+    }
+    const client = this.client({ kind: 'keys', apiKey: credentials.apiKey, secretKey: credentials.secretKey }, 'tenant');
+    return new CloudStackTenantDriver(client, this.cache, this.deps.log);
+  }
+
+  private client(auth: CloudStackAuth, role: 'admin' | 'tenant'): CloudStackClient {
+    return new CloudStackClient({ endpoint: this.endpoint, upstream: this.deps.upstream, log: this.deps.log, auth, role, jobWait: this.deps.jobWait });
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The fields of CloudStack answers the driver reads (reference §6). Everything is optional
+ * on the wire (null fields are omitted), so these say `?` wherever the server may leave a
+ * field out, and the mappers decide what a missing field means.
+ */
+
+export interface CsTag {
+  key: string;
+  value: string;
+}
+
+export interface CsPending {
+  jobid?: string;
+  jobstatus?: number;
+}
+
+export interface CsZone {
+  id: string;
+  name: string;
+  allocationstate?: string;
+}
+
+export interface CsServiceOffering {
+  id: string;
+  name: string;
+  cpunumber?: number;
+  memory?: number;
+  rootdisksize?: number;
+}
+
+export interface CsTemplate {
+  id: string;
+  name: string;
+  ostypename?: string;
+  isready?: boolean;
+  ispublic?: boolean;
+  size?: number;
+  physicalsize?: number;
+  status?: string;
+}
+
+export interface CsDiskOffering {
+  id: string;
+  name: string;
+  disksize?: number;
+  iscustomized?: boolean;
+}
+
+export interface CsOffering {
+  id: string;
+  name: string;
+  isdefault?: boolean;
+  state?: string;
+  forvpc?: boolean;
+}
+
+export interface CsNetwork extends CsPending {
+  id: string;
+  name: string;
+  displaytext?: string;
+  cidr?: string;
+  gateway?: string;
+  netmask?: string;
+  vpcid?: string;
+  zoneid?: string;
+  state?: string;
+  dns1?: string;
+  dns2?: string;
+}
+
+export interface CsVpc extends CsPending {
+  id: string;
+  name: string;
+  displaytext?: string;
+  cidr?: string;
+  state?: string;
+  zoneid?: string;
+  network?: CsNetwork[];
+}
+
+export interface CsSgRule {
+  ruleid: string;
+  protocol?: string;
+  startport?: number;
+  endport?: number;
+  icmptype?: number;
+  icmpcode?: number;
+  cidr?: string;
+  securitygroupname?: string;
+  account?: string;
+}
+
+export interface CsSecurityGroup {
+  id: string;
+  name: string;
+  description?: string;
+  account?: string;
+  ingressrule?: CsSgRule[];
+  egressrule?: CsSgRule[];
+}
+
+export interface CsPublicIp extends CsPending {
+  id: string;
+  ipaddress: string;
+  state?: string;
+  issourcenat?: boolean;
+  isstaticnat?: boolean;
+  virtualmachineid?: string;
+  vpcid?: string;
+  associatednetworkid?: string;
+  tags?: CsTag[];
+}
+
+export interface CsKeyPair {
+  name: string;
+  fingerprint?: string;
+  privatekey?: string;
+}
+
+export interface CsNic {
+  id?: string;
+  networkid: string;
+  ipaddress?: string;
+  macaddress?: string;
+  isdefault?: boolean;
+  vpcid?: string;
+  publicip?: string;
+}
+
+export interface CsVm extends CsPending {
+  id: string;
+  name?: string;
+  displayname?: string;
+  state?: string;
+  cpunumber?: number;
+  memory?: number;
+  serviceofferingid?: string;
+  templateid?: string;
+  zoneid?: string;
+  keypairs?: string;
+  securitygroup?: { id: string; name?: string }[];
+  nic?: CsNic[];
+  publicip?: string;
+  publicipid?: string;
+  created?: string;
+}
+
+export interface CsVolume extends CsPending {
+  id: string;
+  name: string;
+  type?: string;
+  size?: number;
+  state?: string;
+  virtualmachineid?: string;
+  diskofferingname?: string;
+  zoneid?: string;
+}
+
+export interface CsSnapshot {
+  id: string;
+  name: string;
+  volumeid: string;
+  state?: string;
+  virtualsize?: number;
+  created?: string;
+  tags?: CsTag[];
+}
+
+export interface CsUser {
+  id: string;
+  username: string;
+}
+
+export interface CsAccount {
+  id: string;
+  name: string;
+  domainid: string;
+  user?: CsUser[];
+  [limitField: string]: unknown;
+}
+
+export interface CsJob {
+  jobid: string;
+  jobstatus: number;
+  jobprocstatus?: number;
+  jobresultcode?: number;
+  jobresult?: Record<string, unknown> & { errorcode?: number; errortext?: string };
+  jobinstancetype?: string;
+  jobinstanceid?: string;
+  cmd?: string;
+}
+
+/** `{jobid}` of an async command, `{id, jobid}` of an async create. */
+export interface CsAsync {
+  jobid: string;
+  id?: string;
+}
