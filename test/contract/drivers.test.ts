@@ -37,7 +37,7 @@ interface Fixture {
 }
 
 const log = createLogger('silent');
-const upstream = { timeoutMs: 2000, maxAttempts: 2, backoffInitialMs: 5, backoffMaxMs: 20, breakerThreshold: 4, breakerHalfOpenAfterMs: 300 };
+const upstream = { timeoutMs: 500, maxAttempts: 2, backoffInitialMs: 5, backoffMaxMs: 20, breakerThreshold: 4, breakerHalfOpenAfterMs: 300 };
 
 async function provisioned(admin: AdminDriver, driver: CloudDriver, name: string) {
   const tenant = await admin.provisionTenant({ name: `ct_${name}`, userName: `user_${name}`, email: `${name}@example.com` });
@@ -396,6 +396,31 @@ describe.each(Object.keys(fixtures) as (keyof typeof fixtures)[])('the %s driver
   });
 
   describe('failures', () => {
+    const faults = (body: object) => fetch(`${f.sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify(body) });
+
+    it('a read that does not answer in time is tried again, then reported UPSTREAM_UNAVAILABLE', async () => {
+      await f.a.listZones(); // a token or session in hand first
+      await faults({ hangMs: 1500 });
+      const before = await calls(f.sim);
+      const started = Date.now();
+      const err = await rejection(f.a.listZones());
+      expect(err).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: { message: 'timeout' } });
+      expect(Date.now() - started).toBeLessThan(1400);
+      expect((await calls(f.sim)).total - before.total).toBe(2);
+      errors.push(err);
+    });
+
+    it('a read answered 503 is tried again before it is reported', async () => {
+      await f.a.listZones();
+      const before = await calls(f.sim);
+      await faults({ errorRate: 1, errorStatus: 503 });
+      const err = await rejection(f.a.listZones());
+      expect(err.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect((await calls(f.sim)).total - before.total).toBe(2);
+      await faults({});
+      expect((await f.a.listZones()).length).toBeGreaterThan(0);
+    });
+
     it('an outage fails calls as UPSTREAM_UNAVAILABLE and opens the breaker', async () => {
       await fetch(`${f.sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ outage: true }) });
       for (let i = 0; i < 4; i++) {

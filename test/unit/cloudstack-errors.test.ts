@@ -21,7 +21,8 @@ describe('CloudStack errors → CloudError codes', () => {
     [533, 'Insufficient address capacity', 'tenant', 'UPSTREAM_ERROR'],
     [432, 'The given command:x does not exist', 'admin', 'UPSTREAM_ERROR'],
     [429, 'throttled', 'tenant', 'UPSTREAM_UNAVAILABLE'],
-    [503, 'HTTP 503', 'tenant', 'UPSTREAM_ERROR'],
+    [503, 'HTTP 503', 'tenant', 'UPSTREAM_UNAVAILABLE'],
+    [500, 'HTTP 500', 'tenant', 'UPSTREAM_ERROR'],
   ] as const)('%i %s (%s) → %s', (errorcode, text, role, code) => {
     expect(classify(errorcode, text, role)).toBe(code);
   });

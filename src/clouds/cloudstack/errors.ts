@@ -10,7 +10,7 @@ import { CloudError, type CloudErrorCode } from '../driver';
  * | 531 | tenant: NOT_FOUND (another account's object must look absent), except FORBIDDEN for a parameter only admins may pass ("Parameter expunge can be passed by Admin only…"); admin: FORBIDDEN |
  * | 532 | QUOTA_EXCEEDED |
  * | 536, 537 | CONFLICT |
- * | 429 | UPSTREAM_UNAVAILABLE (throttled; Upstream already retried) |
+ * | 429, 502, 503, 504 | UPSTREAM_UNAVAILABLE (throttled or not serving; Upstream already retried) |
  * | 405, 432, 530, 533–535, other 5xx | UPSTREAM_ERROR |
  *
  * `upstream` keeps status (the errorcode; for a failed job, the jobresult's), code
@@ -58,6 +58,9 @@ export function classify(errorcode: number, text: string, role: 'admin' | 'tenan
     case 537:
       return 'CONFLICT';
     case 429:
+    case 502:
+    case 503:
+    case 504:
       return 'UPSTREAM_UNAVAILABLE';
     default:
       return 'UPSTREAM_ERROR';

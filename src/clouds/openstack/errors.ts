@@ -56,6 +56,8 @@ export function codeFor(status: number, fault: Fault): CloudErrorCode {
   if (status === 409) return fault.code === 'OverQuota' || /quota exceeded/i.test(message) ? 'QUOTA_EXCEEDED' : 'CONFLICT';
   if (status === 404) return 'NOT_FOUND';
   if (status === 412) return 'CONFLICT';
+  // Throttled, or a gateway with nothing behind it: the datacenter is not taking calls now.
+  if (status === 429 || status === 502 || status === 503 || status === 504) return 'UPSTREAM_UNAVAILABLE';
   if (status === 400) {
     // Cinder reports a resource in the wrong state as 400 "Invalid volume: …": a conflict, not bad input.
     return /^Invalid (volume|backup|snapshot):/.test(message) ? 'CONFLICT' : 'BAD_USER_INPUT';
