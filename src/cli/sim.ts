@@ -1,17 +1,21 @@
 import { parseArgs } from 'node:util';
+import type { DatacenterEndpoint, TenantCredentials } from '../clouds/driver';
+import { CloudRegistry } from '../clouds/registry';
+import { createLogger } from '../logger';
+import { seedDemoEstate } from '../simulators/demo';
 import { startCloudStackSimulator } from '../simulators/cloudstack';
 import { startOpenStackSimulator } from '../simulators/openstack';
 
 /*
  * npm run sim -- --openstack 5000 --cloudstack 8080 [--time-scale 1] [--latency 0]
- *                [--admin-password secret] [--no-seed]
+ *                [--admin-password secret] [--no-seed] [--demo]
  *
  * Runs the simulated clouds alone, so a console developer can work without a cloud. Prints
  * their URLs and administrator credentials; Ctrl-C stops them.
  */
 
 const USAGE =
-  'usage: npm run sim -- [--openstack PORT] [--cloudstack PORT] [--time-scale N] [--latency MS] [--admin-password PW] [--no-seed]';
+  'usage: npm run sim -- [--openstack PORT] [--cloudstack PORT] [--time-scale N] [--latency MS] [--admin-password PW] [--no-seed] [--demo]';
 
 async function main() {
   let values;
@@ -24,6 +28,7 @@ async function main() {
         latency: { type: 'string', default: '0' },
         'admin-password': { type: 'string' },
         'no-seed': { type: 'boolean', default: false },
+        demo: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -53,6 +58,13 @@ async function main() {
   };
   const lines: string[] = [];
   const closers: (() => Promise<void>)[] = [];
+  const registry = new CloudRegistry({ log: createLogger('warn'), observer: null });
+  /** With --demo: a tenant with a network, instances, a volume and a floating IP, made through the driver. */
+  const demo = async (endpoint: DatacenterEndpoint) => {
+    if (!values.demo) return;
+    const estate = await seedDemoEstate(registry.driver(endpoint, 'demo'));
+    lines.push(`  demo tenant ct_demo: ${describeCredentials(estate.tenant.credentials)}`);
+  };
   if (both || values.openstack !== undefined) {
     const sim = await startOpenStackSimulator({ ...common, port: number('openstack', values.openstack, 5000) });
     closers.push(() => sim.close());
@@ -60,6 +72,7 @@ async function main() {
       `OpenStack simulator: Keystone ${sim.identityUrl}`,
       `  admin: ${sim.admin.user} / ${sim.admin.password}, project ${sim.admin.project}, domain ${sim.admin.domain}, external network ${sim.externalNetworkName}`,
     );
+    await demo(sim.endpoint('openstack', 'sim-os'));
   }
   if (both || values.cloudstack !== undefined) {
     const sim = await startCloudStackSimulator({ ...common, port: number('cloudstack', values.cloudstack, 8080) });
@@ -68,12 +81,19 @@ async function main() {
       `CloudStack simulator: ${sim.apiUrl}`,
       `  admin: ${sim.admin.user} / ${sim.admin.password}, API key ${sim.admin.apiKey}, secret key ${sim.admin.secretKey}`,
     );
+    await demo(sim.endpoint('cloudstack', 'sim-cs'));
   }
   lines.push('  GET /_sim/stats, POST /_sim/reset, GET|POST /_sim/faults on each; Ctrl-C to stop');
   process.stdout.write(lines.join('\n') + '\n');
   const stop = () => void Promise.all(closers.map((c) => c())).then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function describeCredentials(c: TenantCredentials): string {
+  return c.kind === 'OPENSTACK'
+    ? `user ${c.userName} / ${c.password}, project ${c.projectId}`
+    : `API key ${c.apiKey}, secret key ${c.secretKey}`;
 }
 
 main().catch((err: unknown) => {
