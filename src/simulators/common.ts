@@ -221,6 +221,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** Unref'd: an injected delay never keeps a process (or a test worker) alive on its own. */
 function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

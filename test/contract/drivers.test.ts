@@ -194,6 +194,19 @@ describe.each(Object.keys(fixtures) as (keyof typeof fixtures)[])('the %s driver
     });
   });
 
+  describe('credentials', () => {
+    it('a tenant whose secret is wrong is refused as FORBIDDEN, and the secret is nowhere in the error', async () => {
+      const t = await f.admin.provisionTenant({ name: 'ct_wrong', userName: 'user_wrong' });
+      const forged =
+        t.credentials.kind === 'OPENSTACK'
+          ? { ...t.credentials, password: 'not-the-password-1' }
+          : { ...t.credentials, secretKey: 'not-the-secret-key-1' };
+      const err = await rejection(f.driver.tenant(forged).listNetworks());
+      expect(err.code).toBe('FORBIDDEN');
+      expect(JSON.stringify({ ...err, message: err.message })).not.toMatch(/not-the-(password|secret-key)-1/);
+    });
+  });
+
   describe('tenant isolation', () => {
     it('tenant B neither sees nor touches tenant A’s network', async () => {
       expect((await f.b.listNetworks()).map((n) => n.id)).not.toContain(network.id);

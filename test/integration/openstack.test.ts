@@ -163,7 +163,7 @@ describe('Keystone tokens', () => {
     const { t } = await tenant('badpass');
     const creds = { ...t.credentials, password: 'Wrong-Pa55word-123' } as TenantCredentials;
     const err = await failure(driver.tenant(creds).listNetworks());
-    expect(err.code).toBe('UPSTREAM_ERROR');
+    expect(err.code).toBe('FORBIDDEN');
     expect(err.upstream.status).toBe(401);
     expect(err.message).toMatch(/refused the credentials/);
   });

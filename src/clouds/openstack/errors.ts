@@ -52,6 +52,8 @@ function stringOr(v: unknown): string | undefined {
 export function codeFor(status: number, fault: Fault): CloudErrorCode {
   const message = fault.message ?? '';
   if (status === 413) return 'QUOTA_EXCEEDED';
+  // Keystone refused the credentials (a service's 401 is retried once with a new token first).
+  if (status === 401) return 'FORBIDDEN';
   if (status === 403) return /quota exceeded/i.test(message) ? 'QUOTA_EXCEEDED' : 'FORBIDDEN';
   if (status === 409) return fault.code === 'OverQuota' || /quota exceeded/i.test(message) ? 'QUOTA_EXCEEDED' : 'CONFLICT';
   if (status === 404) return 'NOT_FOUND';

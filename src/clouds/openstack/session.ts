@@ -257,7 +257,7 @@ export class Session {
     const what = `Authenticating ${c.label} with datacenter ${this.datacenter}`;
     if (res.status === 401) {
       const err = upstreamError(this.datacenter, what, res.status, res.text, [c.password]);
-      throw new CloudError('UPSTREAM_ERROR', `${what}: Keystone refused the credentials.`, err.upstream, this.datacenter);
+      throw new CloudError('FORBIDDEN', `${what}: Keystone refused the credentials.`, err.upstream, this.datacenter);
     }
     if (res.status !== 201 && res.status !== 200) throw upstreamError(this.datacenter, what, res.status, res.text, [c.password]);
     const value = res.headers.get('x-subject-token');
