@@ -318,6 +318,8 @@ export type OperationHandle =
       /** Statuses that end the operation well (`ACTIVE`), badly (`ERROR`); `DELETED` = a 404 ends it. */
       success: string[];
       failure: string[];
+      /** A resize: the flavor the server must have at the end (a rolled-back resize returns to ACTIVE with the old one). */
+      flavorName?: string;
     }
   /** Finished when it was returned (a synchronous call). */
   | { kind: 'done'; resourceId: string | null };

@@ -40,6 +40,8 @@ export interface UpstreamResponse {
   status: number;
   headers: Headers;
   text: string;
+  /** Attempts it took (1 = the first answered). A 404 to a resent DELETE means the first one worked. */
+  attempts: number;
 }
 
 export interface UpstreamOptions {
@@ -137,7 +139,7 @@ export class Upstream {
         redirect: 'manual',
       });
       status = res.status;
-      const response = { status: res.status, headers: res.headers, text: await res.text() };
+      const response = { status: res.status, headers: res.headers, text: await res.text(), attempts: attempt };
       const verdict = status < 500 || (req.verdictStatuses?.includes(status) ?? false);
       outcome = status < 400 ? 'ok' : verdict ? 'client_error' : 'server_error';
       if (status === 429 || !verdict) throw new AttemptFailure('status', status, response);

@@ -479,6 +479,16 @@ describe('instances', () => {
     expect(sim.state.servers.has(vm.id)).toBe(false);
   });
 
+  it('reports a resize Nova rolled back (ACTIVE again, old flavor) as failed, not done', async () => {
+    const { d } = await tenant('nohost');
+    const net = await network(d);
+    const vm = await instance(d, net.id);
+    const flavor = await driver.admin().createFlavor({ name: `m1.nohost-${randomUUID().slice(0, 4)}`, cpu: 2, memoryMb: 2048, diskGb: 20 });
+    const status = await settle(d, (await d.resizeInstance(vm.id, flavor.id)).handle);
+    expect(status).toMatchObject({ done: true, ok: false, error: { code: 'UPSTREAM_ERROR', message: expect.stringMatching(/did not resize it/) } });
+    expect((await d.listInstances({ ids: [vm.id] }))[0]).toMatchObject({ status: 'RUNNING', flavorId: '1' });
+  });
+
   it('maps a Nova quota refusal (403 "Quota exceeded for cores") to QUOTA_EXCEEDED', async () => {
     const { d, t } = await tenant('quota');
     const net = await network(d);
@@ -587,6 +597,17 @@ describe('volumes and backups', () => {
     expect(await settle(d, (await d.deleteVolume(vol.id)).handle)).toEqual({ done: true, ok: true, resourceId: vol.id });
     expect(await settle(d, (await d.deleteBackup(backup.resource!.id)).handle)).toMatchObject({ ok: true });
     expect((await d.listVolumes()).map((v) => v.name)).toEqual(['copy']);
+  });
+
+  it('reports an attach the compute host rolled back (available again) as failed', async () => {
+    const { d } = await tenant('unattachable');
+    const net = await network(d);
+    const vm = await instance(d, net.id);
+    const created = await d.createVolume({ name: 'unattachable-data', sizeGb: 1 });
+    await settle(d, created.handle);
+    const status = await settle(d, (await d.attachVolume(created.resource!.id, vm.id)).handle);
+    expect(status).toMatchObject({ done: true, ok: false });
+    expect((await d.listVolumes({ ids: [created.resource!.id] }))[0]).toMatchObject({ status: 'AVAILABLE', instanceId: null });
   });
 
   it('maps Cinder 413 to QUOTA_EXCEEDED and follows a volume to error', async () => {

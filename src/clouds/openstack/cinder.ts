@@ -120,7 +120,8 @@ export async function attachVolume(ctx: Ctx, id: string, instanceId: string): Pr
     body: { volumeAttachment: { volumeId: id } },
     what: `Attaching volume ${id} to instance ${instanceId}`,
   });
-  return { handle: volumeHandle(id, ['in-use'], ['error', 'error_attaching']), resource: null };
+  // Nova marks the volume attaching before it answers: back to available means the attach was rolled back.
+  return { handle: volumeHandle(id, ['in-use'], ['error', 'error_attaching', 'available']), resource: null };
 }
 
 /** The attachment's server comes from the volume: 2 calls. */
@@ -135,7 +136,8 @@ export async function detachVolume(ctx: Ctx, id: string): Promise<Operation<Volu
     path: `/servers/${encodeURIComponent(serverId)}/os-volume_attachments/${encodeURIComponent(id)}`,
     what,
   });
-  return { handle: volumeHandle(id, ['available'], ['error', 'error_detaching']), resource: { ...toVolume(volume), status: 'DETACHING' } };
+  // Likewise detaching is set before the answer: back to in-use means the detach failed.
+  return { handle: volumeHandle(id, ['available'], ['error', 'error_detaching', 'in-use']), resource: { ...toVolume(volume), status: 'DETACHING' } };
 }
 
 export async function deleteVolume(ctx: Ctx, id: string): Promise<Operation<null>> {

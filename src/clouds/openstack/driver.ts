@@ -8,35 +8,36 @@
  *   listZones                1 (nova os-availability-zone)
  *   listFlavors              1 + pages (nova flavors/detail; ids filtered locally)
  *   listImages               no ids: 1 + pages (Glance pages at 25, `next` followed);
- *                            ids: 1 per 100 ids (`id=in:a,b,…`)
+ *                            up to 100 ids: 1 (`id=in:a,b,…`); more: every page, filtered locally
  *   pollOperation            1 (GET the resource; 404 = DELETED); +1 when a resize waits in VERIFY_RESIZE (confirm)
  *   provisionTenant          3 (project, user, grant) + 2 the first time per datacenter (domain, role);
  *                            +1 after a project 409 (find), +2 after a user 409 (find, set password)
  *   removeTenant             2
  *   createFlavor             1
  *   listNetworks             3 for any number of ids: networks (`?id=a&id=b`), subnets and router
- *                            interface ports (`?network_id=…`); 1 per 100 ids each, + pages
+ *                            interface ports (`?network_id=…`), + pages; past 100 ids each list
+ *                            is unfiltered and filtered locally (Neutron lists never exceed 1 call + pages)
  *   createNetwork            5: network, subnet, router with gateway, add interface (+1 the first
  *                            time: external network lookup); a failure undoes what was made
  *   updateNetwork            3 (PUT, subnets, router ports)
  *   deleteNetwork            3 + per router (1 per interface + ports check + clear gateway + delete)
  *                            + 1 per leftover port + 1 per subnet (typical: 8)
- *   listSubnets              1 per 100 ids or network ids, + pages
+ *   listSubnets              1 + pages, whatever the number of ids or network ids
  *   createSubnet             3 (create, find the network's router, add interface); 2 without router
  *   updateSubnet             1
  *   deleteSubnet             3 (show, router ports, delete) + 1 per router interface on it
  *   ipAvailability           3 (networks, subnets, ports) — computed, the Neutron API is admin-only
- *   listSecurityGroups       1 per 100 ids, + pages (rules embedded)
+ *   listSecurityGroups       1 + pages (rules embedded)
  *   create/update/deleteSecurityGroup, addSecurityGroupRule   1
  *   removeSecurityGroupRule  2 (show, to check the group; delete)
- *   listFloatingIps          1 per 100 ids, + pages (+1 ports call only if port_details is missing)
+ *   listFloatingIps          1 + pages (+1 ports call only if port_details is missing)
  *   allocateFloatingIp       1 (+1 first time: external network; +1 when networkId is given)
  *   associateFloatingIp      2 (instance's ports, PUT)
  *   disassociate/releaseFloatingIp   1
  *   listKeyPairs             1 + pages
  *   createKeyPair, deleteKeyPair     1
  *   listInstances            1 + pages of /servers/detail (no tenant id filter in Nova), + 1 ports
- *                            call per 100 servers, + 1 flavors/detail (cached a minute per project)
+ *                            call (+ pages), + 1 flavors/detail (cached a minute per project)
  *   createInstance           1 (+1 flavors, cached); with operationId +1 (servers named so, then
  *                            +1 ports if one exists already)
  *   instanceAction, rebuildInstance, resizeInstance, terminateInstance   1

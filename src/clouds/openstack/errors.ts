@@ -56,6 +56,8 @@ export function codeFor(status: number, fault: Fault): CloudErrorCode {
   if (status === 401) return 'FORBIDDEN';
   if (status === 403) return /quota exceeded/i.test(message) ? 'QUOTA_EXCEEDED' : 'FORBIDDEN';
   if (status === 409) return fault.code === 'OverQuota' || /quota exceeded/i.test(message) ? 'QUOTA_EXCEEDED' : 'CONFLICT';
+  // The instance's subnet has no router to the external network: a state to fix, not a missing object.
+  if (fault.code === 'ExternalGatewayForFloatingIPNotFound') return 'CONFLICT';
   if (status === 404) return 'NOT_FOUND';
   if (status === 412) return 'CONFLICT';
   // Throttled, or a gateway with nothing behind it: the datacenter is not taking calls now.

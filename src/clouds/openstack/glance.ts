@@ -1,5 +1,5 @@
 import type { Image, ImageStatus, ListFilter } from '../driver';
-import { chunks, query, type Ctx } from './context';
+import { IDS_PER_REQUEST, query, type Ctx } from './context';
 
 /*
  * Glance v2 images. Lists page at 25 by default and link the next page with a path relative to
@@ -41,15 +41,19 @@ function toImage(i: WireImage): Image {
   };
 }
 
-/** Without ids: every page (25 a page unless the cloud says otherwise). With ids: 1 call per 100 ids. */
+/**
+ * Without ids: every page (25 a page unless the cloud says otherwise). With up to 100 ids: one
+ * `id=in:` call; with more, every page filtered here, so calls never grow with the ids.
+ */
 export async function listImages(ctx: Ctx, filter: ListFilter = {}): Promise<Image[]> {
   const spec = { operation: 'glance.images.list', method: 'GET' as const, path: '/images', what: 'Listing images' };
-  if (!filter.ids) return (await ctx.session.collectGlance<WireImage>(spec, 'images')).map(toImage);
-  if (!filter.ids.length) return [];
-  const ids = [...new Set(filter.ids)];
-  const pages = await Promise.all(
-    // One more than asked for: Glance links a next page whenever a page is full.
-    chunks(ids).map((chunk) => ctx.session.collectGlance<WireImage>({ ...spec, query: query({ id: `in:${chunk.join(',')}`, limit: chunk.length + 1 }) }, 'images')),
-  );
-  return pages.flat().map(toImage);
+  if (filter.ids && !filter.ids.length) return [];
+  const ids = filter.ids ? [...new Set(filter.ids)] : null;
+  if (!ids || ids.length > IDS_PER_REQUEST) {
+    const all = (await ctx.session.collectGlance<WireImage>(spec, 'images')).map(toImage);
+    return ids ? all.filter((i) => ids.includes(i.id)) : all;
+  }
+  // One more than asked for: Glance links a next page whenever a page is full.
+  const images = await ctx.session.collectGlance<WireImage>({ ...spec, query: query({ id: `in:${ids.join(',')}`, limit: ids.length + 1 }) }, 'images');
+  return images.map(toImage);
 }

@@ -1,12 +1,13 @@
 import ipaddr from 'ipaddr.js';
 import type { ChildFilter, IpAvailability, ListFilter, Network, NetworkSpec, NetworkStatus, Operation, Subnet, SubnetSpec } from '../driver';
 import { CloudError } from '../driver';
-import { badInput, chunks, conflict, nullIfEmpty, query, step, type Ctx } from './context';
+import { badInput, conflict, IDS_PER_REQUEST, nullIfEmpty, query, step, type Ctx } from './context';
 
 /*
  * Neutron networks ("VPCs"), subnets, the router that joins them to the external network, and
  * the ports that tie instances, routers and DHCP to a network. Lists batch with repeated-key
- * filters (`?id=a&id=b` is an OR) in chunks that keep URLs short.
+ * filters (`?id=a&id=b` is an OR) up to 100 values, beyond which (a URL's worth) the project's
+ * whole collection is listed once and filtered here.
  */
 
 export interface WireNetwork {
@@ -61,12 +62,14 @@ export async function neutronList<T>(
     return ctx.session.collect<T>('network', { operation, method: 'GET', path, query: query(filters), what }, plural);
   }
   const unique = [...new Set(batch.values)];
-  const pages = await Promise.all(
-    chunks(unique).map((values) =>
-      ctx.session.collect<T>('network', { operation, method: 'GET', path, query: query({ ...filters, [batch.key]: values }), what }, plural),
-    ),
-  );
-  return pages.flat();
+  if (unique.length > IDS_PER_REQUEST) {
+    // More values than one URL holds: list what the project sees once and filter here, so the
+    // number of calls never grows with the number of values.
+    const wanted = new Set(unique);
+    const all = await ctx.session.collect<T>('network', { operation, method: 'GET', path, query: query(filters), what }, plural);
+    return all.filter((item) => wanted.has(String((item as Record<string, unknown>)[batch.key])));
+  }
+  return ctx.session.collect<T>('network', { operation, method: 'GET', path, query: query({ ...filters, [batch.key]: unique }), what }, plural);
 }
 
 export async function projectId(ctx: Ctx): Promise<string> {
@@ -238,6 +241,8 @@ export async function createNetwork(ctx: Ctx, spec: NetworkSpec): Promise<Operat
         operation: 'neutron.routers.add_interface',
         method: 'PUT',
         path: `/routers/${router.id}/add_router_interface`,
+        // A resend would be refused ("Router already has a port on subnet"): never resend.
+        idempotent: false,
         body: { subnet_id: subnet.id },
         what,
       }),
@@ -368,6 +373,8 @@ export async function createSubnet(ctx: Ctx, networkId: string, spec: SubnetSpec
           operation: 'neutron.routers.add_interface',
           method: 'PUT',
           path: `/routers/${router}/add_router_interface`,
+        // A resend would be refused ("Router already has a port on subnet"): never resend.
+        idempotent: false,
           body: { subnet_id: subnet.id },
           what,
         }),

@@ -13,6 +13,7 @@ import type {
   OperationHandle,
   Zone,
 } from '../driver';
+import { CloudError } from '../driver';
 import { badInput, query, type Ctx, type WireFlavor } from './context';
 import { portsOfDevices, type WirePort } from './neutron';
 import { generateSshKeyPair } from './sshkeys';
@@ -151,7 +152,7 @@ function toInstance(s: WireServer, ports: WirePort[], flavors: WireFlavor[]): In
   };
 }
 
-/** Ports (1 call per 100 servers) and flavors (cached) for a set of servers. */
+/** Ports (1 call, + pages) and flavors (cached) for a set of servers. */
 async function enrich(ctx: Ctx, servers: WireServer[]): Promise<Instance[]> {
   if (!servers.length) return [];
   const [ports, flavors] = await Promise.all([portsOfDevices(ctx, servers.map((s) => s.id)), projectFlavors(ctx)]);
@@ -168,7 +169,7 @@ async function allServers(ctx: Ctx, params: Record<string, string> = {}): Promis
 
 /**
  * Nova has no multi-id filter for tenants: the project's /servers/detail, every page, filtered
- * locally; then 1 ports call per 100 servers and the (cached) flavor list. The same number of
+ * locally; then 1 ports call (+ pages) and the (cached) flavor list. The same number of
  * calls for 1 id or 50.
  */
 export async function listInstances(ctx: Ctx, filter: ChildFilter = {}): Promise<Instance[]> {
@@ -190,7 +191,14 @@ export async function showServer(ctx: Ctx, id: string, what: string, accept404 =
   return res.status === 404 ? null : res.body.server;
 }
 
-const serverHandle = (id: string, success: string[]): OperationHandle => ({ kind: 'openstack-status', resource: 'server', id, success, failure: ['ERROR'] });
+const serverHandle = (id: string, success: string[], flavorName?: string): OperationHandle => ({
+  kind: 'openstack-status',
+  resource: 'server',
+  id,
+  success,
+  failure: ['ERROR'],
+  ...(flavorName ? { flavorName } : {}),
+});
 
 /**
  * 1 call; with an operation id first the project's servers of that name (regex-anchored), so a
@@ -292,8 +300,14 @@ export async function rebuildInstance(ctx: Ctx, id: string, spec: { imageId: str
  * in VERIFY_RESIZE (the unified model has no separate confirm step).
  */
 export async function resizeInstance(ctx: Ctx, id: string, flavorId: string): Promise<Operation<Instance>> {
-  await action(ctx, id, { resize: { flavorRef: flavorId } }, `Resizing instance ${id} to flavor ${flavorId}`);
-  return { handle: serverHandle(id, ['ACTIVE', 'SHUTOFF']), resource: null };
+  const what = `Resizing instance ${id} to flavor ${flavorId}`;
+  // A flavor made since the list was cached: look again before calling it unknown.
+  const flavor =
+    (await projectFlavors(ctx)).find((f) => f.id === flavorId) ?? (await projectFlavors(ctx, true)).find((f) => f.id === flavorId);
+  if (!flavor) throw new CloudError('NOT_FOUND', `${what}: no such flavor.`, {}, ctx.endpoint.name);
+  await action(ctx, id, { resize: { flavorRef: flavorId } }, what);
+  // Nova rolls a failed resize back to ACTIVE with the old flavor: the poll checks the flavor too.
+  return { handle: serverHandle(id, ['ACTIVE', 'SHUTOFF'], flavor.name), resource: null };
 }
 
 export async function confirmResize(ctx: Ctx, id: string): Promise<void> {
@@ -314,7 +328,8 @@ export async function renameInstance(ctx: Ctx, id: string, name: string): Promis
 
 export async function terminateInstance(ctx: Ctx, id: string): Promise<Operation<null>> {
   await ctx.session.call('compute', { operation: 'nova.servers.delete', method: 'DELETE', path: `/servers/${encodeURIComponent(id)}`, what: `Terminating instance ${id}` });
-  return { handle: serverHandle(id, ['DELETED']), resource: null };
+  // Clouds with deferred delete (reclaim_instance_interval) stop at SOFT_DELETED.
+  return { handle: serverHandle(id, ['DELETED', 'SOFT_DELETED']), resource: null };
 }
 
 /** 1 call (+ pages), names filtered locally. */

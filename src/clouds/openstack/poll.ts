@@ -20,6 +20,8 @@ const RESOURCES: Record<string, { service: Service; path: string; key: string | 
 interface Polled {
   status?: string;
   progress?: number;
+  /** Nova ≥ 2.47 embeds the flavor; its name tells whether a resize took. */
+  flavor?: { original_name?: string };
   fault?: { message?: string; code?: number };
   fail_reason?: string | null;
 }
@@ -41,7 +43,21 @@ export async function pollOperation(ctx: Ctx, handle: OperationHandle): Promise<
   const status = res.status === 404 ? 'DELETED' : String((spec.key ? res.body[spec.key] : (res.body as Polled))?.status ?? 'UNKNOWN').toUpperCase();
   const resource: Polled = res.status === 404 ? {} : ((spec.key ? res.body[spec.key] : res.body) as Polled);
 
-  if (upper(handle.success).includes(status)) return { done: true, ok: true, resourceId: handle.id };
+  if (upper(handle.success).includes(status)) {
+    const flavor = resource.flavor?.original_name;
+    if (handle.flavorName && flavor && flavor !== handle.flavorName) {
+      return {
+        done: true,
+        ok: false,
+        error: {
+          code: 'UPSTREAM_ERROR',
+          message: `The ${handle.resource} ${handle.id} is ${status} with flavor ${flavor}: the cloud did not resize it to ${handle.flavorName}.`,
+          upstream: { status: res.status, code: status, message: resource.fault?.message },
+        },
+      };
+    }
+    return { done: true, ok: true, resourceId: handle.id };
+  }
   if (upper(handle.failure).includes(status) || status === 'DELETED') {
     const reason = resource.fault?.message ?? resource.fail_reason ?? null;
     return {

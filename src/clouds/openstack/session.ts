@@ -138,6 +138,10 @@ export class Session {
         );
       }
     }
+    // A DELETE resent after a lost answer finds nothing left: the first attempt did the work.
+    if (spec.method === 'DELETE' && res.status === 404 && res.attempts > 1) {
+      return { status: 204, headers: res.headers, body: undefined as T };
+    }
     if (res.status >= 400 && !spec.accept?.includes(res.status)) {
       throw upstreamError(this.datacenter, spec.what, res.status, res.text, [this.credential.password, token.value]);
     }

@@ -361,6 +361,12 @@ export function novaRoutes(state: OpenStackState): Route[] {
           if (over) return over;
           s.previousVmState = s.vmState;
           transition(s, 'resize_prep', DURATIONS.resize, () => {
+            // A flavor named *nohost* finds no host: Nova rolls back to the old state and flavor, with no ERROR.
+            if (/nohost/i.test(flavor.name)) {
+              s.vmState = s.previousVmState ?? 'active';
+              s.taskState = null;
+              return;
+            }
             s.oldFlavor = s.flavor;
             s.flavor = flavor;
             s.vmState = 'resized';
@@ -424,7 +430,15 @@ export function novaRoutes(state: OpenStackState): Route[] {
       volume.status = 'attaching';
       volume.attachments = [{ id: attachment.attachmentId, serverId: s.id, device, attachedAt: isoNow() }];
       state.schedule(DURATIONS.volumeAttach, () => {
-        if (volume.status === 'attaching') volume.status = 'in-use';
+        if (volume.status !== 'attaching') return;
+        // A volume named *unattachable* fails in the compute host: the attach is rolled back.
+        if (/unattachable/i.test(volume.name ?? '')) {
+          volume.status = 'available';
+          volume.attachments = [];
+          s.volumes = s.volumes.filter((v) => v !== attachment);
+          return;
+        }
+        volume.status = 'in-use';
       });
       return json(mv >= 101 ? 202 : 200, { volumeAttachment: attachmentView(s, attachment, mv) });
     }),
