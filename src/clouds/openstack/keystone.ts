@@ -98,6 +98,7 @@ export async function provisionTenant(ctx: Ctx, cache: IdentityCache, spec: Tena
     body: { user },
     accept: [409],
     what,
+    secrets: [password],
   });
   let userId = createdUser.body?.user?.id;
   if (createdUser.status === 409) {
@@ -111,6 +112,7 @@ export async function provisionTenant(ctx: Ctx, cache: IdentityCache, spec: Tena
       path: `/users/${userId}`,
       body: { user: { password, enabled: true, default_project_id: projectId } },
       what,
+      secrets: [password],
     });
   }
 

@@ -85,6 +85,8 @@ export interface CallSpec {
   /** What the call does, for error messages: `Creating server "web-1"`. */
   what: string;
   idempotent?: boolean;
+  /** Secrets the call carries besides the session's own (a new user's password): kept out of errors. */
+  secrets?: string[];
 }
 
 export interface CallResult<T> {
@@ -143,7 +145,7 @@ export class Session {
       return { status: 204, headers: res.headers, body: undefined as T };
     }
     if (res.status >= 400 && !spec.accept?.includes(res.status)) {
-      throw upstreamError(this.datacenter, spec.what, res.status, res.text, [this.credential.password, token.value]);
+      throw upstreamError(this.datacenter, spec.what, res.status, res.text, [this.credential.password, token.value, ...(spec.secrets ?? [])]);
     }
     return { status: res.status, headers: res.headers, body: parseJson(res.text) as T };
   }
