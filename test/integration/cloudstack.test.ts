@@ -211,7 +211,14 @@ describe('networks', () => {
     expect(op.resource).toMatchObject({ name: 'net1', description: 'first', cidr: '10.0.0.0/16', status: 'ACTIVE', routerId: null });
     expect(count('createVPC')).toBe(1);
     expect(count('createNetwork')).toBe(1);
+    expect(count('createNetworkACLList')).toBe(1);
     const network = op.resource!;
+    // The VPC's `default` ACL list (the tenant's default security group) filters the first tier.
+    const tenantRaw = rawClient(sim, creds(tenantA), 'tenant');
+    const [tierRaw] = await tenantRaw.list<{ aclid: string; aclname: string }>('listNetworks', { vpcid: network.id }, 'network');
+    expect(tierRaw.aclname).toBe('default');
+    const [def] = await tenantRaw.list<{ id: string; vpcid: string }>('listNetworkACLLists', { vpcid: network.id, name: 'default' }, 'networkacllist');
+    expect(def).toMatchObject({ id: tierRaw.aclid, vpcid: network.id });
     const [subnet] = await a.listSubnets({ parentIds: [network.id] });
     expect(subnet).toEqual({ id: network.subnetIds[0], networkId: network.id, name: 'web', cidr: '10.0.1.0/24', gatewayIp: '10.0.1.1', enableDhcp: true, dnsNameservers: ['1.1.1.1'] });
     const [tier] = await rawClient(sim, { apiKey: creds(tenantA).apiKey, secretKey: creds(tenantA).secretKey }, 'tenant').list<{ netmask: string }>('listNetworks', { id: subnet.id }, 'network');
@@ -428,6 +435,11 @@ describe('batching and paging', () => {
     expect(volumes.length).toBe(50);
     expect(fifty()).toBe(oneCalls);
     expect(fifty('listVolumes')).toBe(1);
+    // More ids than the old 100 a call: still one POST.
+    const many = calls(sim);
+    const fakeIds = Array.from({ length: 250 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    expect(await b.listInstances({ ids: fakeIds })).toEqual([]);
+    expect(many('listVirtualMachines')).toBe(1);
     expect(volumes.every((v) => v.sizeGb === 1 && v.status === 'AVAILABLE' && v.type === 'Custom')).toBe(true);
 
     const env = await environment(b, 'bulk', '10.20.0.0/16', '10.20.1.0/24');
@@ -448,11 +460,14 @@ describe('batching and paging', () => {
     try {
       const smallDriver = makeDriver(small.endpoint('dc-small', 'cs-small'));
       const t = smallDriver.tenant((await smallDriver.admin().provisionTenant({ name: 'ct_pages', userName: 'pages' })).credentials);
+      await environment(t, 'pages', '10.15.0.0/16', '10.15.1.0/24');
       for (let i = 0; i < 7; i++) await t.createSecurityGroup({ name: `g${i}` });
       const count = calls(small);
       const groups = await t.listSecurityGroups();
       expect(groups.map((g) => g.name).sort()).toEqual(['default', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6']);
-      expect(count('listSecurityGroups')).toBe(3);
+      // 8 lists of the VPC + the 2 built-in ones, 3 a page; the 4 built-in items take 2 pages.
+      expect(count('listNetworkACLLists')).toBe(4);
+      expect(count('listNetworkACLs')).toBe(2);
 
       const volumeIds: string[] = [];
       for (let i = 0; i < 7; i++) volumeIds.push(resourceIdOf(await t.createVolume({ name: `v${i}`, sizeGb: 2, type: 'SATA' })));
@@ -471,42 +486,104 @@ describe('batching and paging', () => {
   });
 });
 
-describe('security groups', () => {
-  it('maps rules both ways through the server and protects the default group', async () => {
-    const web = await a.createSecurityGroup({ name: 'web', description: 'web servers' });
+describe('security groups (network ACL lists of the VPC)', () => {
+  it('maps rules to ACL items through the server and protects the default group', async () => {
+    const provisioned = await admin.provisionTenant({ name: 'ct_SG', userName: 'sgadmin' });
+    const t = driver.tenant(provisioned.credentials);
+    const tenantRaw = rawClient(sim, creds(provisioned), 'tenant');
+    // No VPC yet: the group's network cannot be chosen.
+    expect((await failure(t.createSecurityGroup({ name: 'early' }))).code).toBe('BAD_USER_INPUT');
+    const env = await environment(t, 'sg', '10.16.0.0/16', '10.16.1.0/24');
+
+    const web = await t.createSecurityGroup({ name: 'web', description: 'web servers' });
     expect(web).toMatchObject({ name: 'web', description: 'web servers', isDefault: false, rules: [] });
-    const [def] = (await a.listSecurityGroups()).filter((g) => g.isDefault);
+    const [rawList] = await tenantRaw.list<{ id: string; vpcid: string }>('listNetworkACLLists', { id: web.id }, 'networkacllist');
+    expect(rawList.vpcid).toBe(env.network.id);
+    const [def] = (await t.listSecurityGroups()).filter((g) => g.isDefault);
     expect(def).toMatchObject({ name: 'default', rules: [] });
+    // The built-in default_allow / default_deny are not groups of the tenant.
+    expect((await t.listSecurityGroups()).map((g) => g.name).sort()).toEqual(['default', 'web']);
 
     const add = async (rule: Partial<Parameters<TenantDriver['addSecurityGroupRule']>[1]>) => {
-      const status = await settle(a, await a.addSecurityGroupRule(web.id, { direction: 'INGRESS', protocol: 'TCP', portMin: 22, portMax: 22, cidr: '0.0.0.0/0', remoteGroupId: null, ethertype: 'IPv4', ...rule }));
+      const status = await settle(t, await t.addSecurityGroupRule(web.id, { direction: 'INGRESS', protocol: 'TCP', portMin: 22, portMax: 22, cidr: '0.0.0.0/0', remoteGroupId: null, ethertype: 'IPv4', ...rule }));
       if (!status.done || !status.ok) throw new Error(JSON.stringify(status));
       return status.resourceId!;
     };
     const ssh = await add({});
     const ping = await add({ protocol: 'ICMP', portMin: 8, portMax: 0 });
-    const https = await add({ direction: 'EGRESS', portMin: 443, portMax: 443 });
-    const fromDefault = await add({ portMin: 3306, portMax: 3306, cidr: null, remoteGroupId: def.id });
+    const https = await add({ direction: 'EGRESS', portMin: 443, portMax: 443, cidr: '10.0.0.0/8' });
+    const remote = await failure(t.addSecurityGroupRule(web.id, { direction: 'INGRESS', protocol: 'TCP', portMin: 3306, portMax: 3306, cidr: null, remoteGroupId: def.id, ethertype: 'IPv4' }));
+    expect(remote).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('remoteGroupId') });
 
-    const [listed] = await a.listSecurityGroups({ ids: [web.id] });
+    const [listed] = await t.listSecurityGroups({ ids: [web.id] });
     const rule = (id: string) => listed.rules.find((r) => r.id === id);
     expect(rule(ssh)).toEqual({ id: ssh, direction: 'INGRESS', protocol: 'TCP', portMin: 22, portMax: 22, cidr: '0.0.0.0/0', remoteGroupId: null, ethertype: 'IPv4' });
     expect(rule(ping)).toMatchObject({ direction: 'INGRESS', protocol: 'ICMP', portMin: 8, portMax: 0 });
-    expect(rule(https)).toMatchObject({ direction: 'EGRESS', protocol: 'TCP', portMin: 443, portMax: 443 });
-    expect(rule(fromDefault)).toMatchObject({ remoteGroupId: def.id, cidr: null });
+    expect(rule(https)).toMatchObject({ direction: 'EGRESS', protocol: 'TCP', portMin: 443, portMax: 443, cidr: '10.0.0.0/8' });
+    const items = await tenantRaw.list<Record<string, unknown>>('listNetworkACLs', { aclid: web.id }, 'networkacl');
+    expect(items.find((i) => i.id === https)).toMatchObject({ protocol: 'tcp', startport: '443', endport: '443', traffictype: 'Egress', action: 'Allow', cidrlist: '10.0.0.0/8' });
 
-    const dup = await settle(a, await a.addSecurityGroupRule(web.id, { direction: 'INGRESS', protocol: 'TCP', portMin: 22, portMax: 22, cidr: '0.0.0.0/0', remoteGroupId: null, ethertype: 'IPv4' }));
-    expect(dup).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    // Another tenant can neither see nor change the list.
+    expect(await b.listSecurityGroups({ ids: [web.id] })).toEqual([]);
+    expect((await failure(b.addSecurityGroupRule(web.id, { direction: 'INGRESS', protocol: 'TCP', portMin: 80, portMax: 80, cidr: null, remoteGroupId: null, ethertype: 'IPv4' }))).code).toBe('NOT_FOUND');
 
-    await ok(a, await a.removeSecurityGroupRule(web.id, https));
-    expect((await a.listSecurityGroups({ ids: [web.id] }))[0].rules.map((r) => r.id)).not.toContain(https);
-    expect((await failure(a.removeSecurityGroupRule(web.id, https))).code).toBe('NOT_FOUND');
+    await ok(t, await t.removeSecurityGroupRule(web.id, https));
+    expect((await t.listSecurityGroups({ ids: [web.id] }))[0].rules.map((r) => r.id)).not.toContain(https);
+    expect((await failure(t.removeSecurityGroupRule(web.id, https))).code).toBe('NOT_FOUND');
 
-    expect(await a.updateSecurityGroup(web.id, { name: 'frontend' })).toMatchObject({ name: 'frontend' });
-    expect((await failure(a.updateSecurityGroup(web.id, { description: 'x' }))).code).toBe('BAD_USER_INPUT');
-    expect((await failure(a.deleteSecurityGroup(def.id))).code).toBe('CONFLICT');
-    await a.deleteSecurityGroup(web.id);
-    expect(await a.listSecurityGroups({ ids: [web.id] })).toEqual([]);
+    expect(await failure(t.updateSecurityGroup(web.id, { name: 'frontend' }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/^name:/) });
+    expect(await failure(t.updateSecurityGroup(web.id, { description: 'x' }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/^description:/) });
+    expect(await t.updateSecurityGroup(web.id, { name: 'web' })).toMatchObject({ id: web.id, name: 'web' });
+    expect((await failure(t.deleteSecurityGroup(def.id))).code).toBe('CONFLICT');
+    await t.deleteSecurityGroup(web.id);
+    expect(await t.listSecurityGroups({ ids: [web.id] })).toEqual([]);
+
+    // A second network: a new group's network cannot be chosen any more.
+    await environment(t, 'sg2', '10.17.0.0/16', '10.17.1.0/24');
+    expect((await failure(t.createSecurityGroup({ name: 'late' }))).code).toBe('BAD_USER_INPUT');
+  });
+
+  it('applies a group to an instance by replacing its tier’s ACL list, never with securitygroupids', async () => {
+    const provisioned = await admin.provisionTenant({ name: 'ct_SGVM', userName: 'sgvm' });
+    const t = driver.tenant(provisioned.credentials);
+    const tenantRaw = rawClient(sim, creds(provisioned), 'tenant');
+    const env = await environment(t, 'sgvm', '10.18.0.0/16', '10.18.1.0/24');
+    const app = await t.createSecurityGroup({ name: 'app' });
+    const other = await t.createSecurityGroup({ name: 'other' });
+    const spec = { name: 'guarded', imageId: env.imageId, flavorId: env.flavorId, networkIds: [env.subnetId] };
+    expect(await failure(t.createInstance({ ...spec, securityGroupIds: [app.id, other.id] }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/^securityGroupIds:/) });
+
+    const count = calls(sim);
+    const vm = await ok(t, await t.createInstance({ ...spec, securityGroupIds: [app.id] }));
+    expect(count('replaceNetworkACLList')).toBe(1);
+    expect(count('deployVirtualMachine')).toBe(1);
+    const [tier] = await tenantRaw.list<{ aclid: string }>('listNetworks', { id: env.subnetId }, 'network');
+    expect(tier.aclid).toBe(app.id);
+    expect((await t.listInstances({ ids: [vm!] }))[0].status).toBe('RUNNING');
+    // The tier uses it: the server refuses to delete the list.
+    expect((await failure(t.deleteSecurityGroup(app.id))).code).toBe('CONFLICT');
+  });
+
+  it('the simulator refuses what a VPC zone refuses', async () => {
+    const provisioned = await admin.provisionTenant({ name: 'ct_SGZ', userName: 'sgz' });
+    const t = driver.tenant(provisioned.credentials);
+    const tenantRaw = rawClient(sim, creds(provisioned), 'tenant');
+    const env = await environment(t, 'sgz', '10.19.0.0/16', '10.19.1.0/24');
+    const [zone] = await tenantRaw.list<{ id: string; securitygroupsenabled: boolean }>('listZones', { available: 'true' }, 'zone');
+    expect(zone.securitygroupsenabled).toBe(false);
+    const [sg] = await tenantRaw.list<{ id: string }>('listSecurityGroups', { securitygroupname: 'default' }, 'securitygroup');
+    const deploy = await failure(
+      tenantRaw.call('deployVirtualMachine', { zoneid: zone.id, serviceofferingid: env.flavorId, templateid: env.imageId, networkids: env.subnetId, securitygroupids: sg.id }),
+    );
+    expect(deploy).toMatchObject({ code: 'BAD_USER_INPUT', upstream: { status: 431, message: "Can't create vm with security groups; security group feature is not enabled per zone" } });
+    const update = await failure(tenantRaw.call('updateSecurityGroup', { id: sg.id, name: 'renamed' }));
+    expect(update).toMatchObject({ code: 'FORBIDDEN', upstream: { status: 401, message: expect.stringContaining('does not exist or it is not available for user') } });
+    // Built-in lists cannot be changed; a tier made without aclid gets default_deny.
+    const [deny] = await tenantRaw.list<{ id: string; name: string }>('listNetworkACLLists', { name: 'default_deny' }, 'networkacllist');
+    expect(await failure(tenantRaw.start('createNetworkACL', { aclid: deny.id, protocol: 'tcp', startport: '1', endport: '2' }).then(({ jobid }) => tenantRaw.wait(jobid, 'createNetworkACL')))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const [offering] = await tenantRaw.list<{ id: string }>('listNetworkOfferings', { forvpc: 'true' }, 'networkoffering');
+    const bare = (await tenantRaw.call('createNetwork', { name: 'bare', networkofferingid: offering.id, zoneid: zone.id, vpcid: env.network.id, gateway: '10.19.2.1', netmask: '255.255.255.0' })).network as { aclid: string };
+    expect(bare.aclid).toBe(deny.id);
   });
 });
 
@@ -648,16 +725,39 @@ describe('simulator wire facts', () => {
     expect(status).toMatchObject({ ok: false, error: { code: 'BAD_USER_INPUT', message: expect.stringContaining('source NAT') } });
   });
 
-  it('fails a user’s expunge job where the cloud forbids it, as FORBIDDEN', async () => {
-    const strict = await startCloudStackSimulator({ timeScale: 0, allowUserExpunge: false });
+  it('terminates without expunge on a stock cloud: Destroyed reads DELETED, and deleteNetwork waits for the expunge', async () => {
+    // allow.user.expunge.recover.vm is false by default; expunge.delay 30 s scaled to 0.3 s.
+    const stock = await startCloudStackSimulator({ timeScale: 0.01 });
     try {
-      const strictDriver = makeDriver(strict.endpoint('dc-strict', 'cs-strict'));
-      const t = strictDriver.tenant((await strictDriver.admin().provisionTenant({ name: 'ct_strict', userName: 'strict' })).credentials);
-      const env = await environment(t, 'strict', '10.14.0.0/16', '10.14.1.0/24');
-      const vm = (await ok(t, await t.createInstance({ name: 'strict', imageId: env.imageId, flavorId: env.flavorId, networkIds: [env.subnetId] })))!;
-      expect(await settle(t, await t.terminateInstance(vm))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringContaining('expunge') } });
+      const stockDriver = makeDriver(stock.endpoint('dc-stock', 'cs-stock'));
+      const provisioned = await stockDriver.admin().provisionTenant({ name: 'ct_stock', userName: 'stock' });
+      const t = stockDriver.tenant(provisioned.credentials);
+      const env = await environment(t, 'stock', '10.14.0.0/16', '10.14.1.0/24');
+      const vm = (await ok(t, await t.createInstance({ name: 'stock', imageId: env.imageId, flavorId: env.flavorId, networkIds: [env.subnetId] })))!;
+
+      // What the old driver sent: a user's expunge=true fails inside the job, as FORBIDDEN.
+      const tenantRaw = rawClient(stock, creds(provisioned), 'tenant');
+      const { jobid } = await tenantRaw.start('destroyVirtualMachine', { id: vm, expunge: 'true' });
+      const refused = await tenantRaw.wait(jobid, 'destroyVirtualMachine').then(
+        () => null,
+        (e: unknown) => e as CloudError,
+      );
+      expect(refused).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('expunge') });
+
+      const count = calls(stock);
+      await ok(t, await t.terminateInstance(vm));
+      expect(count('destroyVirtualMachine')).toBe(1);
+      expect(count('expungeVirtualMachine')).toBe(0);
+      const [destroyed] = await t.listInstances({ ids: [vm] });
+      expect(destroyed).toMatchObject({ status: 'DELETED', cloudStatus: 'Destroyed' });
+
+      // The Destroyed VM holds its NIC until expunged: the tier delete is retried within the operation.
+      await ok(t, await t.deleteNetwork(env.network.id));
+      expect(count('deleteNetwork')).toBeGreaterThanOrEqual(1);
+      expect(await t.listNetworks({ ids: [env.network.id] })).toEqual([]);
+      expect(await t.listInstances({ ids: [vm] })).toEqual([]);
     } finally {
-      await strict.close();
+      await stock.close();
     }
   });
 });

@@ -14,6 +14,7 @@ describe('CloudStack errors → CloudError codes', () => {
     [531, 'Account ct_2 does not have permission to operate with resource x', 'tenant', 'NOT_FOUND'],
     [531, 'Account ct_2 does not have permission to operate with resource x', 'admin', 'FORBIDDEN'],
     [531, 'Parameter expunge can be passed by Admin only. Or when the allow.user.expunge.recover.vm key is set.', 'tenant', 'FORBIDDEN'],
+    [531, 'Account does not have permission for expunging.', 'tenant', 'FORBIDDEN'],
     [532, "Maximum number of resources of type 'user_vm' for account name=ct_1 in domain id=1 has been exceeded.", 'tenant', 'QUOTA_EXCEEDED'],
     [536, "Cannot delete group when it's in use by virtual machines", 'tenant', 'CONFLICT'],
     [537, 'Failed to enable static nat: already assigned', 'tenant', 'CONFLICT'],

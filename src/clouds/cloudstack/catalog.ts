@@ -41,7 +41,7 @@ export class CloudStackCatalog implements CatalogReader {
     return pick(offerings, filter.ids).map(toFlavor);
   }
 
-  /** 1 call per 100 ids (+ pages), or 1 call for all; a template listed once per zone is returned once. */
+  /** 1 call (+ pages) whether all ids in one `ids` or none; a template listed once per zone is returned once. */
   async listImages(filter: ListFilter = {}): Promise<Image[]> {
     const params = { templatefilter: 'executable' };
     const templates = filter.ids
@@ -122,12 +122,11 @@ export function commandOf(job: CsJob): string {
 }
 
 /**
- * The resource a finished job made: a new rule's id for a security group authorization
- * (the job answers the group with only the rules it added), else the job's instance.
+ * The resource a finished job made: a new ACL item's id for createNetworkACL (a rule of a
+ * security group), else the job's instance.
  */
 export function resourceIdOf(job: CsJob): string | null {
-  const sg = job.jobresult?.securitygroup as { ingressrule?: { ruleid: string }[]; egressrule?: { ruleid: string }[] } | undefined;
-  const rule = sg?.ingressrule?.[0] ?? sg?.egressrule?.[0];
-  if (rule) return rule.ruleid;
+  const item = job.jobresult?.networkacl as { id?: string } | undefined;
+  if (item?.id) return item.id;
   return job.jobinstanceid ?? null;
 }

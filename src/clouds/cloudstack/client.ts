@@ -42,8 +42,6 @@ export interface ClientOptions {
   jobWait?: JobWaitOptions;
 }
 
-/** At most this many ids per `ids=` call, to keep each request (and the server's SQL `IN` list) modest. */
-export const IDS_PER_CALL = 100;
 /** How long a signed request stays valid (signatureversion 3), ms. */
 const SIGNATURE_TTL_MS = 10 * 60_000;
 
@@ -68,6 +66,11 @@ export class CloudStackClient {
 
   get role(): 'admin' | 'tenant' {
     return this.options.role;
+  }
+
+  /** How long the driver waits for a job it must see finished, ms. */
+  get jobTimeoutMs(): number {
+    return this.options.jobWait?.timeoutMs ?? 120_000;
   }
 
   get datacenter(): string {
@@ -110,14 +113,14 @@ export class CloudStackClient {
     return items;
   }
 
-  /** `list` over `ids`, IDS_PER_CALL at a time. */
+  /**
+   * `list` over `ids`, all of them in one call: every call is a POST form, whose body has no
+   * URL length limit, so the number of calls never grows with the number of ids (pages aside).
+   */
   async listByIds<T>(command: string, params: Params, itemKey: string, ids: readonly string[]): Promise<T[]> {
     const unique = [...new Set(ids)];
-    const out: T[] = [];
-    for (let i = 0; i < unique.length; i += IDS_PER_CALL) {
-      out.push(...(await this.list<T>(command, { ...params, ids: unique.slice(i, i + IDS_PER_CALL).join(',') }, itemKey)));
-    }
-    return out;
+    if (!unique.length) return [];
+    return this.list<T>(command, { ...params, ids: unique.join(',') }, itemKey);
   }
 
   /** Starts an async command: `{jobid}` or, for create-style commands, `{id, jobid}`. */
@@ -146,7 +149,7 @@ export class CloudStackClient {
 
   /** Polls a job the driver must see finished before it can answer; returns its jobresult. */
   async wait(jobid: string, command: string, step?: string): Promise<Record<string, unknown>> {
-    const timeoutMs = this.options.jobWait?.timeoutMs ?? 120_000;
+    const timeoutMs = this.jobTimeoutMs;
     let delay = this.options.jobWait?.firstPollMs ?? 100;
     const deadline = Date.now() + timeoutMs;
     for (;;) {

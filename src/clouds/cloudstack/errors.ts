@@ -7,7 +7,7 @@ import { CloudError, type CloudErrorCode } from '../driver';
  * |---|---|
  * | 401 | FORBIDDEN: the credentials or the signature were refused |
  * | 431 | NOT_FOUND when the text says an object does not exist (the dispatcher's "Invalid parameter id value=… entity does not exist", "Unable to find …", "… does not exist"); CONFLICT when it says something "already exists"; else BAD_USER_INPUT |
- * | 531 | tenant: NOT_FOUND (another account's object must look absent), except FORBIDDEN for a parameter only admins may pass ("Parameter expunge can be passed by Admin only…"); admin: FORBIDDEN |
+ * | 531 | tenant: NOT_FOUND (another account's object must look absent), except FORBIDDEN for a right the caller lacks ("Parameter expunge can be passed by Admin only…", "Account does not have permission for expunging."); admin: FORBIDDEN |
  * | 532 | QUOTA_EXCEEDED |
  * | 536, 537 | CONFLICT |
  * | 429, 502, 503, 504 | UPSTREAM_UNAVAILABLE (throttled or not serving; Upstream already retried) |
@@ -39,7 +39,8 @@ export interface ErrorContext {
 
 const MISSING = /entity does not exist|does not exist|unable to find|could not find|not found|no such/i;
 const EXISTS = /already exists|already in use|is reserved/i;
-const PARAMETER_REFUSED = /^Parameter \w+ can be passed by Admin only/i;
+/** A right the caller lacks (not someone else's object): "Parameter expunge can be passed by Admin only…", "Account does not have permission for expunging." */
+const PARAMETER_REFUSED = /^Parameter \w+ can be passed by Admin only|does not have permission for expunging/i;
 
 export function classify(errorcode: number, text: string, role: 'admin' | 'tenant'): CloudErrorCode {
   switch (errorcode) {

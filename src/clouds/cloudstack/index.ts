@@ -16,44 +16,49 @@ import { CloudStackTenantDriver } from './tenant';
  * |---|---|
  * | listZones | 1 + pages |
  * | listFlavors (ids) | 1 + pages (listServiceOfferings has no `ids`: picked locally) |
- * | listImages (ids) | 1 per 100 ids + pages (`ids` on listTemplates), or 1 + pages |
+ * | listImages (ids) | 1 + pages (all ids in one `ids` on listTemplates: POST bodies have no URL limit) |
  * | pollOperation | 1 (queryAsyncJobResult); 0 for a `done` handle |
  * | provisionTenant | 3–4: listAccounts, [createAccount], [createUser], getUserKeys, [registerUserKeys] |
  * | removeTenant | 1 + polls (deleteAccount) |
  * | createFlavor | 1 |
  * | listNetworks (ids) | 1 + pages (listVPCs; tiers ride inside each VPC) |
- * | createNetwork | 3 + polls (createVPC start=false, its job, createNetwork tier) + (cached) zone, VPC and tier offerings |
+ * | createNetwork | 5 + polls (createVPC start=false, its job, createNetworkACLList `default`, its job, createNetwork tier with that aclid) + (cached) zone, VPC and tier offerings |
  * | updateNetwork | 2 + polls (updateVPC, its job); +1 listVPCs when clearing the description without a new name |
- * | deleteNetwork | 2 + per tier (1 + polls): listNetworks of the VPC, deleteNetwork each, deleteVPC (returned job) |
+ * | deleteNetwork | 2 + per tier (1 + polls): listNetworks of the VPC, deleteNetwork each, deleteVPC (returned job); a tier held by Destroyed VMs (536): + listVirtualMachines and a retry per pause until they are expunged |
  * | listSubnets (ids, parents) | 1 + pages (listNetworks, `vpcid` when one parent) |
- * | createSubnet | 2: listVPCs (range and sibling tiers), createNetwork + (cached) tier offering |
+ * | createSubnet | 3: listVPCs (range and sibling tiers), listNetworkACLLists (the VPC's `default`), createNetwork + (cached) tier offering |
  * | updateSubnet | 1 + polls (updateNetwork) |
  * | deleteSubnet | 1 (deleteNetwork; returned job) |
  * | ipAvailability (ids) | 2 + pages: listNetworks + listVirtualMachines |
- * | listSecurityGroups (ids) | 1 + pages (no `ids`: picked locally) |
- * | createSecurityGroup | 1 |
- * | updateSecurityGroup | 2: updateSecurityGroup + listSecurityGroups (1 without a rename) |
- * | deleteSecurityGroup | 1 |
- * | addSecurityGroupRule | 1 (authorize…; returned job); 2 with a remote group (listSecurityGroups first) |
- * | removeSecurityGroupRule | 2: listSecurityGroups (direction of the rule), revoke… (returned job) |
+ * | listSecurityGroups (ids) | 2 + pages: listNetworkACLLists + listNetworkACLs (no `ids`: picked locally) — groups are ACL lists of the VPC |
+ * | createSecurityGroup | 3 + polls: listVPCs (the tenant's only VPC), createNetworkACLList, its job |
+ * | updateSecurityGroup | 2: listNetworkACLLists + listNetworkACLs (renames and descriptions are refused) |
+ * | deleteSecurityGroup | 3 + polls: listNetworkACLLists (`default` → CONFLICT), deleteNetworkACLList, its job |
+ * | addSecurityGroupRule | 1 (createNetworkACL; returned job) |
+ * | removeSecurityGroupRule | 2: listNetworkACLs of the list, deleteNetworkACL (returned job) |
  * | listFloatingIps (ids, parents) | 1 + pages (listPublicIpAddresses, tags inline) |
  * | allocateFloatingIp | 2 + polls: associateIpAddress (returned job), createTags bandwidth (awaited); +1 listVPCs without a network |
  * | associateFloatingIp | 3: listPublicIpAddresses, listVirtualMachines, enableStaticNat |
  * | disassociateFloatingIp / releaseFloatingIp | 1 (returned job) |
  * | listKeyPairs (names) | 1 + pages |
  * | createKeyPair / deleteKeyPair | 1 |
- * | listInstances (ids, parents) | 2 + pages: listVirtualMachines (1 per 100 ids) + listVolumes (skipped when no VM) |
- * | createInstance | 1 (deployVirtualMachine; returned job) + 1 with an operationId (look-up) + (cached) zone |
- * | instanceAction / terminateInstance | 1 (returned job) |
+ * | listInstances (ids, parents) | 2 + pages: listVirtualMachines (all ids in one call) + listVolumes (skipped when no VM) |
+ * | createInstance | 1 (deployVirtualMachine; returned job) + 1 with an operationId (look-up) + per tier (1 + polls: replaceNetworkACLList) with a security group + (cached) zone |
+ * | instanceAction / terminateInstance | 1 (returned job; terminate = destroyVirtualMachine without expunge) |
  * | rebuildInstance | 1 (restoreVirtualMachine); 2 with a name or password (updateVirtualMachine first) |
  * | resizeInstance / renameInstance | 2: changeServiceFor… / updateVirtualMachine + listVolumes |
- * | listVolumes (ids, parents) | 1 per 100 ids + pages, or 1 + pages |
+ * | listVolumes (ids, parents) | 1 + pages (all ids in one call) |
  * | createVolume | 1 (returned job) + (cached) zone and disk offerings |
  * | attachVolume / detachVolume / deleteVolume | 1 |
- * | listBackups (ids, parents) | 1 per 100 ids + pages, or 1 + pages |
+ * | listBackups (ids, parents) | 1 + pages (all ids in one call) |
  * | createBackup | 1 (returned job); 2 + polls with a description (createTags) |
  * | restoreBackup / deleteBackup | 1 (returned job) |
  * | quota | 1 (listAccounts) |
+ *
+ * Security groups are network ACL lists of the tenant's VPC and apply per tier (see
+ * security-groups.ts): CloudStack's own security groups only filter in SG-enabled zones.
+ * Terminated instances are Destroyed, not expunged (users may not expunge on a stock cloud);
+ * they read as DELETED until the server's expunge thread removes them.
  *
  * The admin signs with its API keys when the endpoint has them, else logs in (sessionkey +
  * JSESSIONID, renewed once on a 401). Tenants sign with their own keys.

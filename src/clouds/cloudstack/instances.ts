@@ -21,7 +21,7 @@ export class InstanceArea {
   }
 
   /**
-   * listVirtualMachines (1 per 100 ids, or 1 for all; + pages) + listVolumes (1 + pages, for
+   * listVirtualMachines (1, all ids in one call, or all VMs; + pages) + listVolumes (1 + pages, for
    * volume ids; skipped when no VM matched): 2 calls. parentIds = networks (VPCs) or tiers.
    */
   async list(filter: ChildFilter = {}): Promise<Instance[]> {
@@ -42,6 +42,13 @@ export class InstanceArea {
    * With an operationId: listVirtualMachines by keyword (1) to find a VM a first attempt made;
    * then deployVirtualMachine (1). The operation id rides in the display name.
    * A found VM still deploying hands back its job; a settled one is returned done (+ listVolumes).
+   *
+   * Security groups are network ACL lists of the VPC (security-groups.ts) and apply PER TIER:
+   * with securityGroupIds (one group: a tier has one list), each of the instance's tiers gets
+   * that list first (replaceNetworkACLList + its job: 1 + polls per tier), which filters every
+   * instance on the tier. `securitygroupids` is never sent: VPC tiers refuse it, and the
+   * server's own security groups (SG-enabled zones, shared networks) are not what ecsgraph's
+   * networks are made of.
    */
   async create(spec: InstanceSpec): Promise<Operation<Instance>> {
     if (!spec.name.trim()) throw badInput(this.dc, 'name', 'must not be empty');
@@ -49,6 +56,8 @@ export class InstanceArea {
     if (!spec.flavorId) throw badInput(this.dc, 'flavorId', 'is required');
     if (!spec.networkIds.length) throw badInput(this.dc, 'networkIds', 'CloudStack needs at least one subnet (tier) for the instance');
     if (spec.rootDiskGb != null && (!Number.isInteger(spec.rootDiskGb) || spec.rootDiskGb < 1)) throw badInput(this.dc, 'rootDiskGb', 'must be a whole number of GB');
+    const groups = [...new Set(spec.securityGroupIds ?? [])];
+    if (groups.length > 1) throw badInput(this.dc, 'securityGroupIds', 'on CloudStack a group is the network ACL list of a subnet (tier), which has one: give at most one group');
     if (spec.operationId) {
       const existing = (await this.client.list<CsVm>('listVirtualMachines', { keyword: spec.operationId }, 'virtualmachine')).find(
         (vm) => parseStamp(vm.displayname ?? '').operationId === spec.operationId && !GONE.has(vm.state ?? ''),
@@ -71,9 +80,13 @@ export class InstanceArea {
       name: hostname(spec.name),
     };
     if (spec.keyPairName) params.keypair = spec.keyPairName;
-    if (spec.securityGroupIds?.length) params.securitygroupids = spec.securityGroupIds.join(',');
     if (spec.rootDiskGb) params.rootdisksize = String(spec.rootDiskGb);
     if (spec.adminPassword) params.userdata = passwordUserData(spec.adminPassword);
+    for (const tierId of groups.length ? spec.networkIds : []) {
+      const step = `create instance ${spec.name}: apply security group ${groups[0]} to subnet ${tierId}`;
+      const { jobid } = await this.client.start('replaceNetworkACLList', { aclid: groups[0], networkid: tierId }, step);
+      await this.client.wait(jobid, 'replaceNetworkACLList', step);
+    }
     const deployed = await this.client.start('deployVirtualMachine', params, `create instance ${spec.name}`);
     return jobOperation<Instance>(deployed, deployed.id ?? null);
   }
@@ -117,9 +130,14 @@ export class InstanceArea {
     return this.withVolumes(vm);
   }
 
-  /** destroyVirtualMachine with expunge: 1 call; its job is the operation. */
+  /**
+   * destroyVirtualMachine without `expunge`: 1 call; its job is the operation. `expunge=true`
+   * is refused to users on a stock cloud (allow.user.expunge.recover.vm defaults to false), so
+   * the VM goes to Destroyed (listed as DELETED) and leaves the lists when the server's expunge
+   * thread removes it (expunge.delay later). deleteNetwork waits for that (see NetworkArea).
+   */
   async terminate(id: string): Promise<Operation<null>> {
-    return jobOperation<null>(await this.client.start('destroyVirtualMachine', { id, expunge: 'true' }), id);
+    return jobOperation<null>(await this.client.start('destroyVirtualMachine', { id }), id);
   }
 
   /** listSSHKeyPairs: 1 call (+ pages); by `name` when one is asked for. Public keys are not listed by CloudStack. */

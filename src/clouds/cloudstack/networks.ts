@@ -5,7 +5,11 @@ import type { CloudStackClient } from './client';
 import type { Params } from './signing';
 import { toNetwork, toSubnet } from './mappers';
 import { badInput, doneOperation, jobOperation, notFound } from './results';
-import type { CsNetwork, CsVm, CsVpc } from './wire';
+import { DEFAULT_GROUP } from './security-groups';
+import type { CsAclList, CsNetwork, CsVm, CsVpc } from './wire';
+
+/** States of a terminated VM that still holds its NICs until the server expunges it. */
+const EXPUNGE_PENDING = new Set(['Destroyed', 'Expunging']);
 
 /** Unified networks = VPCs, subnets = VPC tiers (guest networks with a vpcid). */
 export class NetworkArea {
@@ -26,10 +30,11 @@ export class NetworkArea {
   }
 
   /**
-   * createVPC (start=false, so the job only records it) + its job polled + createNetwork for
-   * the first tier: 3 calls and the polls (+ zone and offerings on a cold cache). A tier the
-   * server refuses takes the VPC away again (deleteVPC, not awaited) and is reported as the
-   * failing step.
+   * createVPC (start=false, so the job only records it) + its job polled + createNetworkACLList
+   * `default` (the tenant's default security group, see security-groups.ts) + its job polled +
+   * createNetwork for the first tier with that `aclid`: 5 calls and the polls (+ zone and
+   * offerings on a cold cache). A step the server refuses takes the VPC away again (deleteVPC,
+   * not awaited; its ACL lists go with it) and is reported as the failing step.
    */
   async createNetwork(spec: NetworkSpec): Promise<Operation<Network>> {
     if (!spec.name.trim()) throw badInput(this.dc, 'name', 'must not be empty');
@@ -48,7 +53,11 @@ export class NetworkArea {
     if (!vpcId) throw new CloudError('UPSTREAM_ERROR', `${step}: createVPC named no VPC.`, {}, this.dc);
     let subnet: CsNetwork;
     try {
-      subnet = await this.createTier(vpcId, zoneId, tierOfferingId, spec.subnet, tier, `create subnet ${spec.subnet.name} of network ${spec.name}`);
+      const aclStep = `create the default security group of network ${spec.name}`;
+      const acl = await this.client.start('createNetworkACLList', { name: DEFAULT_GROUP, description: `Default security group of ${spec.name}`, vpcid: vpcId }, aclStep);
+      const list = (await this.client.wait(acl.jobid, 'createNetworkACLList', aclStep)).networkacllist as CsAclList | undefined;
+      const aclId = list?.id ?? acl.id;
+      subnet = await this.createTier(vpcId, zoneId, tierOfferingId, spec.subnet, tier, `create subnet ${spec.subnet.name} of network ${spec.name}`, aclId);
     } catch (err) {
       await this.client.start('deleteVPC', { id: vpcId }).catch(() => undefined);
       throw err;
@@ -75,14 +84,32 @@ export class NetworkArea {
   /**
    * listNetworks of the VPC (1), then per tier deleteNetwork + its job (1 + polls each), then
    * deleteVPC (1) whose job is the returned operation. The first failing step ends it and is named.
+   *
+   * Terminated instances stay Destroyed, holding their NICs, until the server expunges them
+   * (expunge.delay). A tier job failing with 536 (in use) makes one listVirtualMachines of the
+   * tier: when every VM still on it is Destroyed/Expunging the delete is tried again after a
+   * pause (growing to 5 s) until the job wait's deadline (JobWaitOptions.timeoutMs); a live VM
+   * on it ends the operation at once with the server's CONFLICT.
    */
   async deleteNetwork(id: string): Promise<Operation<null>> {
     const tiers = await this.client.list<CsNetwork>('listNetworks', { vpcid: id }, 'network');
     // Newest first: the first tier, where instances usually live, is the last to go.
     for (const tier of tiers.filter((t) => t.vpcid === id).reverse()) {
       const step = `delete network ${id}: delete subnet ${tier.name} (${tier.id})`;
-      const { jobid } = await this.client.start('deleteNetwork', { id: tier.id }, step);
-      await this.client.wait(jobid, 'deleteNetwork', step);
+      const deadline = Date.now() + this.client.jobTimeoutMs;
+      for (let pause = 100; ; pause = Math.min(pause * 2, 5000)) {
+        try {
+          const { jobid } = await this.client.start('deleteNetwork', { id: tier.id }, step);
+          await this.client.wait(jobid, 'deleteNetwork', step);
+          break;
+        } catch (err) {
+          const inUse = err instanceof CloudError && err.upstream?.status === 536;
+          if (!inUse || Date.now() + pause > deadline) throw err;
+          const vms = await this.client.list<CsVm>('listVirtualMachines', { networkid: tier.id }, 'virtualmachine');
+          if (vms.some((vm) => !EXPUNGE_PENDING.has(vm.state ?? ''))) throw err;
+          await new Promise((resolve) => setTimeout(resolve, pause));
+        }
+      }
     }
     const job = await this.client.start('deleteVPC', { id }, `delete network ${id}: delete the VPC`);
     return jobOperation<null>(job, id);
@@ -99,13 +126,21 @@ export class NetworkArea {
       .map(toSubnet);
   }
 
-  /** listVPCs (1, for its range and tiers, checked before the call) + createNetwork (1). */
+  /**
+   * listVPCs (1, for its range and tiers, checked before the call) + listNetworkACLLists (1,
+   * the VPC's `default` list, given as `aclid`; without one the server gives default_deny) +
+   * createNetwork (1).
+   */
   async createSubnet(networkId: string, spec: SubnetSpec): Promise<Subnet> {
     const vpc = await this.getVpc(networkId);
     const tier = this.tier(spec, vpc.cidr ?? '', (vpc.network ?? []).map((n) => n.cidr ?? ''));
-    const tierOfferingId = await this.offerings.tierOfferingId();
+    const [tierOfferingId, lists] = await Promise.all([
+      this.offerings.tierOfferingId(),
+      this.client.list<CsAclList>('listNetworkACLLists', { vpcid: vpc.id, name: DEFAULT_GROUP }, 'networkacllist'),
+    ]);
+    const aclId = lists.find((l) => l.vpcid === vpc.id && l.name === DEFAULT_GROUP)?.id;
     const zoneId = vpc.zoneid ?? (await this.offerings.zoneId());
-    return toSubnet(await this.createTier(vpc.id, zoneId, tierOfferingId, spec, tier, `create subnet ${spec.name} of network ${vpc.name}`));
+    return toSubnet(await this.createTier(vpc.id, zoneId, tierOfferingId, spec, tier, `create subnet ${spec.name} of network ${vpc.name}`, aclId));
   }
 
   /** updateNetwork (async) + its job: 2+ calls. */
@@ -173,7 +208,7 @@ export class NetworkArea {
     return tier;
   }
 
-  private async createTier(vpcId: string, zoneId: string, offeringId: string, spec: SubnetSpec, tier: TierAddressing, step: string): Promise<CsNetwork> {
+  private async createTier(vpcId: string, zoneId: string, offeringId: string, spec: SubnetSpec, tier: TierAddressing, step: string, aclId?: string): Promise<CsNetwork> {
     const params: Record<string, string> = {
       name: spec.name,
       displaytext: spec.name,
@@ -183,6 +218,7 @@ export class NetworkArea {
       gateway: tier.gateway,
       netmask: tier.netmask,
     };
+    if (aclId) params.aclid = aclId;
     const [dns1, dns2] = spec.dnsNameservers ?? [];
     if (dns1) params.dns1 = dns1;
     if (dns2) params.dns2 = dns2;

@@ -1,68 +1,73 @@
 import { CloudError, type RuleDirection, type RuleProtocol, type SecurityGroupRule, type SecurityGroupRuleSpec } from '../driver';
 import type { Params } from './signing';
-import type { CsSecurityGroup, CsSgRule } from './wire';
+import type { CsAclItem } from './wire';
 
 /**
- * Security group rules, CloudStack ↔ unified model. The direction comes from the array a rule
- * is in (`ingressrule` / `egressrule`), never from a port field (the old code wrote `endport`
- * into the direction). Ports: TCP/UDP `startport`/`endport` ↔ portMin/portMax; ICMP
- * `icmptype`/`icmpcode` ↔ portMin/portMax with CloudStack's -1 ("any") ↔ null. A rule naming
- * a group (`securitygroupname` + `account`) has no CIDR and maps to remoteGroupId.
+ * Security group rules ↔ network ACL items (CloudStack VPC tiers are filtered by ACL lists;
+ * see security-groups.ts). Direction from `traffictype` (Ingress/Egress). Ports: TCP/UDP
+ * `startport`/`endport` (strings on the wire) ↔ portMin/portMax; ICMP `icmptype`/`icmpcode`
+ * ↔ portMin/portMax with -1 ("any") ↔ null. `cidrlist` (comma-separated) → one unified rule
+ * per CIDR, all carrying the item's id (removing one removes the item). Items the unified
+ * model cannot express are left out, never widened: `action` Deny (security groups only
+ * allow) and protocols other than tcp/udp/icmp/all (e.g. GRE as `47`). ACL items never name
+ * a group: remoteGroupId is always null, and asking for one is refused.
  */
 
 const FROM_WIRE: Record<string, RuleProtocol> = { tcp: 'TCP', udp: 'UDP', icmp: 'ICMP', all: 'ANY', '6': 'TCP', '17': 'UDP', '1': 'ICMP' };
 const TO_WIRE: Record<RuleProtocol, string> = { TCP: 'tcp', UDP: 'udp', ICMP: 'icmp', ANY: 'all' };
+const DIRECTION: Record<string, RuleDirection> = { ingress: 'INGRESS', egress: 'EGRESS' };
 
-/** Finds a group's id from the account and name a rule names; null when the caller cannot see it. */
-export type GroupResolver = (account: string | undefined, name: string) => string | null;
+function int(v: string | number | undefined): number | null {
+  if (v === undefined || v === null || v === '') return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isInteger(n) ? n : null;
+}
 
-const anyIsNull = (n: number | undefined) => (n === undefined || n === -1 ? null : n);
+const anyIsNull = (n: number | null) => (n === null || n === -1 ? null : n);
 
-/** Null for protocols the unified model cannot express (e.g. GRE as `47`): they are left out, not widened to ANY. */
-export function ruleFromCloudStack(raw: CsSgRule, direction: RuleDirection, resolve: GroupResolver): SecurityGroupRule | null {
+/** The unified rules of one ACL item: none for a Deny item or an unmappable protocol. */
+export function rulesFromAclItem(raw: CsAclItem): SecurityGroupRule[] {
+  if ((raw.action ?? 'Allow').toLowerCase() !== 'allow') return [];
   const protocol = FROM_WIRE[(raw.protocol ?? '').toLowerCase()];
-  if (!protocol) return null;
+  const direction = DIRECTION[(raw.traffictype ?? 'Ingress').toLowerCase()];
+  if (!protocol || !direction) return [];
   let portMin: number | null = null;
   let portMax: number | null = null;
   if (protocol === 'TCP' || protocol === 'UDP') {
-    portMin = raw.startport ?? null;
-    portMax = raw.endport ?? raw.startport ?? null;
+    portMin = int(raw.startport);
+    portMax = int(raw.endport) ?? portMin;
   } else if (protocol === 'ICMP') {
-    portMin = anyIsNull(raw.icmptype);
-    portMax = anyIsNull(raw.icmpcode);
+    portMin = anyIsNull(int(raw.icmptype));
+    portMax = anyIsNull(int(raw.icmpcode));
   }
-  const cidr = raw.cidr ?? null;
-  return {
-    id: raw.ruleid,
+  const cidrs = (raw.cidrlist ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  return (cidrs.length ? cidrs : [null]).map((cidr) => ({
+    id: raw.id,
     direction,
     protocol,
     portMin,
     portMax,
     cidr,
-    remoteGroupId: raw.securitygroupname ? resolve(raw.account, raw.securitygroupname) : null,
+    remoteGroupId: null,
     ethertype: cidr?.includes(':') ? 'IPv6' : 'IPv4',
-  };
+  }));
 }
 
-export function rulesOfGroup(sg: CsSecurityGroup, resolve: GroupResolver): SecurityGroupRule[] {
-  const map = (rules: CsSgRule[] | undefined, direction: RuleDirection) =>
-    (rules ?? []).map((r) => ruleFromCloudStack(r, direction, resolve)).filter((r): r is SecurityGroupRule => r !== null);
-  return [...map(sg.ingressrule, 'INGRESS'), ...map(sg.egressrule, 'EGRESS')];
-}
-
-/** A resolver over the groups one list call returned (the caller's own account). */
-export function resolverOf(groups: CsSecurityGroup[]): GroupResolver {
-  return (account, name) => groups.find((g) => g.name === name && (!account || !g.account || g.account === account))?.id ?? null;
-}
-
-export interface RuleRequest {
-  command: 'authorizeSecurityGroupIngress' | 'authorizeSecurityGroupEgress';
-  params: Params;
+/** The rules of one ACL list, in the order of the items' `number`. */
+export function rulesOfAclList(aclId: string, items: CsAclItem[]): SecurityGroupRule[] {
+  return items
+    .filter((i) => i.aclid === aclId)
+    .sort((x, y) => (x.number ?? 0) - (y.number ?? 0))
+    .flatMap(rulesFromAclItem);
 }
 
 /** What is wrong with a rule before any call is made; null when nothing. */
 export function ruleProblem(spec: SecurityGroupRuleSpec): { field: string; message: string } | null {
   const { protocol, portMin, portMax } = spec;
+  if (spec.remoteGroupId) return { field: 'remoteGroupId', message: 'CloudStack network ACLs filter by CIDR only; a rule cannot name a security group' };
   if (protocol === 'TCP' || protocol === 'UDP') {
     for (const [field, port] of [['portMin', portMin], ['portMax', portMax]] as const) {
       if (port !== null && (!Number.isInteger(port) || port < 0 || port > 65535)) return { field, message: 'must be a port number 0-65535' };
@@ -75,18 +80,18 @@ export function ruleProblem(spec: SecurityGroupRuleSpec): { field: string; messa
   } else if (portMin !== null || portMax !== null) {
     return { field: 'portMin', message: 'ports apply to TCP, UDP and ICMP only' };
   }
-  if (spec.cidr && spec.remoteGroupId) return { field: 'cidr', message: 'give a CIDR or a remote group, not both' };
   return null;
 }
 
 /**
- * The authorize call for a rule. Any TCP/UDP port is 1-65535 (CloudStack wants a range);
- * a missing CIDR is "anywhere" of the rule's ethertype.
+ * createNetworkACL parameters for a rule: an Allow item of the list. Any TCP/UDP port is
+ * 1-65535 (CloudStack wants a range); a missing CIDR is "anywhere" of the rule's ethertype;
+ * `number` is left to the server (the next free one).
  */
-export function ruleToCloudStack(spec: SecurityGroupRuleSpec, groupId: string, remote: { account: string; name: string } | null, datacenter: string): RuleRequest {
+export function ruleToAclItem(spec: SecurityGroupRuleSpec, aclId: string, datacenter: string): Params {
   const problem = ruleProblem(spec);
   if (problem) throw new CloudError('BAD_USER_INPUT', `rule.${problem.field}: ${problem.message}`, {}, datacenter);
-  const params: Params = { securitygroupid: groupId, protocol: TO_WIRE[spec.protocol] };
+  const params: Params = { aclid: aclId, protocol: TO_WIRE[spec.protocol] };
   if (spec.protocol === 'TCP' || spec.protocol === 'UDP') {
     params.startport = String(spec.portMin ?? 1);
     params.endport = String(spec.portMax ?? spec.portMin ?? 65535);
@@ -94,11 +99,8 @@ export function ruleToCloudStack(spec: SecurityGroupRuleSpec, groupId: string, r
     params.icmptype = String(spec.portMin ?? -1);
     params.icmpcode = String(spec.portMax ?? -1);
   }
-  if (remote) {
-    params['usersecuritygrouplist[0].account'] = remote.account;
-    params['usersecuritygrouplist[0].group'] = remote.name;
-  } else {
-    params.cidrlist = spec.cidr ?? (spec.ethertype === 'IPv6' ? '::/0' : '0.0.0.0/0');
-  }
-  return { command: spec.direction === 'INGRESS' ? 'authorizeSecurityGroupIngress' : 'authorizeSecurityGroupEgress', params };
+  params.cidrlist = spec.cidr ?? (spec.ethertype === 'IPv6' ? '::/0' : '0.0.0.0/0');
+  params.traffictype = spec.direction === 'INGRESS' ? 'Ingress' : 'Egress';
+  params.action = 'Allow';
+  return params;
 }

@@ -20,7 +20,7 @@ export class VolumeArea {
     return this.client.datacenter;
   }
 
-  /** listVolumes: 1 call per 100 ids, else 1 (by `virtualmachineid` when one instance is asked for); + pages. */
+  /** listVolumes: 1 call (all ids in one), else 1 (by `virtualmachineid` when one instance is asked for); + pages. */
   async list(filter: ChildFilter = {}): Promise<Volume[]> {
     if ((filter.ids && !filter.ids.length) || (filter.parentIds && !filter.parentIds.length)) return [];
     const scope: Params = filter.parentIds?.length === 1 ? { virtualmachineid: filter.parentIds[0] } : {};
@@ -70,7 +70,7 @@ export class VolumeArea {
     return doneOperation<null>(id, null);
   }
 
-  /** listSnapshots: 1 call per 100 ids, else 1 (by `volumeid` when one volume is asked for); + pages. */
+  /** listSnapshots: 1 call (all ids in one), else 1 (by `volumeid` when one volume is asked for); + pages. */
   async listBackups(filter: ChildFilter = {}): Promise<VolumeBackup[]> {
     if ((filter.ids && !filter.ids.length) || (filter.parentIds && !filter.parentIds.length)) return [];
     const scope: Params = filter.parentIds?.length === 1 ? { volumeid: filter.parentIds[0] } : {};

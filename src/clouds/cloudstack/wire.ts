@@ -78,25 +78,28 @@ export interface CsVpc extends CsPending {
   network?: CsNetwork[];
 }
 
-export interface CsSgRule {
-  ruleid: string;
-  protocol?: string;
-  startport?: number;
-  endport?: number;
-  icmptype?: number;
-  icmpcode?: number;
-  cidr?: string;
-  securitygroupname?: string;
-  account?: string;
-}
-
-export interface CsSecurityGroup {
+/** A network ACL list (listNetworkACLLists `networkacllist`); built-in lists have no vpcid. */
+export interface CsAclList {
   id: string;
   name: string;
   description?: string;
-  account?: string;
-  ingressrule?: CsSgRule[];
-  egressrule?: CsSgRule[];
+  vpcid?: string;
+}
+
+/** A network ACL item (listNetworkACLs `networkacl`): the server writes ports as strings. */
+export interface CsAclItem {
+  id: string;
+  aclid?: string;
+  protocol?: string;
+  startport?: string | number;
+  endport?: string | number;
+  icmptype?: number | string;
+  icmpcode?: number | string;
+  cidrlist?: string;
+  traffictype?: string;
+  action?: string;
+  number?: number;
+  state?: string;
 }
 
 export interface CsPublicIp extends CsPending {

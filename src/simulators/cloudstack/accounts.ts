@@ -115,7 +115,7 @@ function accountByIdOrName(ctx: Ctx): Account {
 
 function removeAccount(sim: Sim, accountId: string): void {
   const s = sim.state;
-  for (const map of [s.vms, s.volumes, s.snapshots, s.publicIps, s.networks, s.vpcs, s.securityGroups, s.keyPairs, s.templates] as Map<string, { accountId: string | null }>[]) {
+  for (const map of [s.vms, s.volumes, s.snapshots, s.publicIps, s.networks, s.vpcs, s.securityGroups, s.aclLists, s.aclItems, s.keyPairs, s.templates] as Map<string, { accountId: string | null }>[]) {
     for (const [id, item] of map) if (item.accountId === accountId) map.delete(id);
   }
   s.tags = s.tags.filter((t) => t.accountId !== accountId);

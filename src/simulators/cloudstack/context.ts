@@ -60,6 +60,8 @@ export interface SimSettings {
   sessionTimeoutSec: number;
   /** `allow.user.expunge.recover.vm`. */
   allowUserExpunge: boolean;
+  /** `expunge.delay`: how long a Destroyed VM stays before the expunge thread removes it, ms before timeScale. */
+  expungeDelayMs: number;
   /** Simulated durations of jobs before timeScale, ms. */
   jobMs: { short: number; vm: number; vpc: number };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DatacenterEndpoint } from '../../clouds/driver';
 import { SimClock, startSimServer, type RunningSim, type SimHandler, type SimRequest, type SimResponse } from '../common';
 import { accountCommands } from './accounts';
+import { aclCommands } from './acls';
 import { login, verifySession, verifySignature, MANAGEMENT_SERVER_ID } from './auth';
 import { catalogCommands } from './catalog';
 import { Ctx, Sim, type Caller, type Commands, type SimSettings } from './context';
@@ -11,9 +12,9 @@ import { Params } from './params';
 import { publicIpCommands } from './public-ips';
 import { securityGroupCommands } from './security-groups';
 import { seedAdmin, seedCatalog } from './seed';
-import { sshKeyCommands } from './ssh-keys';
+import { fillKeyPool, sshKeyCommands } from './ssh-keys';
 import { tagCommands } from './tags';
-import { vmCommands } from './vms';
+import { expungeDestroyed, vmCommands } from './vms';
 import { volumeCommands } from './volumes';
 
 /*
@@ -22,6 +23,12 @@ import { volumeCommands } from './volumes';
  * envelopes, HTTP status = errorcode, async jobs completed by the SimClock, paging with a
  * server page size, per-account isolation and resource limits. `/_sim/stats` counts calls
  * under the command name (`listVirtualMachines`).
+ *
+ * Like a stock Advanced zone with VPCs: zones report securitygroupsenabled=false, so
+ * deployVirtualMachine with security groups is refused (431) and tiers are filtered by network
+ * ACL lists (acls.ts; a tier made without `aclid` gets the built-in default_deny);
+ * updateSecurityGroup is root-admin only; users may not expunge (allow.user.expunge.recover.vm
+ * false) and Destroyed VMs are expunged after expunge.delay (expungeDelayMs × timeScale).
  */
 
 export interface CloudStackSimulatorOptions {
@@ -38,8 +45,10 @@ export interface CloudStackSimulatorOptions {
   defaultPageSize?: number;
   /** Idle lifetime of a login session, s. @default 1800 */
   sessionTimeoutSec?: number;
-  /** `allow.user.expunge.recover.vm`: users may pass `expunge=true`. @default true */
+  /** `allow.user.expunge.recover.vm`: users may pass `expunge=true`. @default false (as a stock cloud) */
   allowUserExpunge?: boolean;
+  /** `expunge.delay`: Destroyed VMs are expunged this long after, ms before timeScale. @default 30000 */
+  expungeDelayMs?: number;
 }
 
 export interface CloudStackSimulator extends RunningSim {
@@ -78,6 +87,7 @@ const COMMANDS: Commands = {
   ...catalogCommands,
   ...networkCommands,
   ...securityGroupCommands,
+  ...aclCommands,
   ...publicIpCommands,
   ...sshKeyCommands,
   ...vmCommands,
@@ -109,6 +119,7 @@ class CloudStackHandler implements SimHandler {
   handle(req: SimRequest): SimResponse {
     if (req.url.pathname !== '/client/api') return { status: 404, raw: 'Not Found', headers: { 'content-type': 'text/plain' } };
     this.sim.jobs.settle();
+    expungeDestroyed(this.sim);
     const p = this.paramsOf(req);
     const json = p.str('response')?.toLowerCase() === 'json';
     const command = p.command;
@@ -151,7 +162,8 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
   const settings: SimSettings = {
     defaultPageSize: options.defaultPageSize ?? 500,
     sessionTimeoutSec: options.sessionTimeoutSec ?? 1800,
-    allowUserExpunge: options.allowUserExpunge ?? true,
+    allowUserExpunge: options.allowUserExpunge ?? false,
+    expungeDelayMs: options.expungeDelayMs ?? 30_000,
     jobMs: { short: 1000, vm: 3000, vpc: 5000 },
   };
   if (!Number.isInteger(settings.defaultPageSize) || settings.defaultPageSize < 1) throw new Error('defaultPageSize must be a positive integer');
@@ -159,6 +171,7 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
   const password = options.adminPassword ?? randomBytes(12).toString('base64url');
   const { user, domain } = seedAdmin(sim, password);
   if (options.seed ?? true) seedCatalog(sim);
+  fillKeyPool();
 
   const running = await startSimServer(new CloudStackHandler(sim), { port: options.port, latencyMs: options.latencyMs });
   const apiUrl = `${running.url}/client/api`;

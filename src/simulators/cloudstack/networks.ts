@@ -1,3 +1,4 @@
+import { dropVpcAcls, tierAcl } from './acls';
 import { idFilter } from './catalog';
 import { asyncAnswer, type Commands, type Ctx } from './context';
 import { CsError, inUse, paramError } from './envelope';
@@ -30,6 +31,8 @@ export function networkView(ctx: Ctx, n: GuestNetwork) {
     netmask: n.netmask,
     vpcid: n.vpcId ?? undefined,
     vpcname: n.vpcId ? ctx.state.vpcs.get(n.vpcId)?.name : undefined,
+    aclid: n.aclId ?? undefined,
+    aclname: n.aclId ? ctx.state.aclLists.get(n.aclId)?.name : undefined,
     zoneid: n.zoneId,
     zonename: ctx.state.zones.get(n.zoneId)?.name,
     networkofferingid: n.networkOfferingId,
@@ -198,6 +201,7 @@ export const networkCommands: Commands = {
               dropTags(ctx.state, id);
             }
           }
+          dropVpcAcls(ctx, vpc.id);
           ctx.state.vpcs.delete(vpc.id);
           dropTags(ctx.state, vpc.id);
           return { success: true };
@@ -219,6 +223,7 @@ export const networkCommands: Commands = {
       let netmask = ctx.p.str('netmask');
       let cidr: string;
       let owner = ctx.owner();
+      let aclId: string | null = null;
       if (vpcId) {
         const vpc = ctx.find(ctx.state.vpcs, vpcId, 'vpcid');
         owner = ctx.state.accounts.get(vpc.accountId)!;
@@ -226,6 +231,7 @@ export const networkCommands: Commands = {
         if (vpc.state !== 'Enabled') throw paramError(`Can't create a network in VPC ${vpc.name}: it is not in Enabled state`);
         if (vpc.zoneId !== zone.id) throw paramError(`The network and VPC ${vpc.name} must be in the same zone`);
         cidr = tierCidr(ctx, vpc, gateway, netmask);
+        aclId = tierAcl(ctx, vpc.id, ctx.p.str('aclid'));
       } else {
         if (offering.forvpc) throw paramError(`Network offering ${offering.name} can be used for VPC networks only`);
         // An isolated network without a range gets the zone's default guest CIDR.
@@ -247,6 +253,7 @@ export const networkCommands: Commands = {
         gateway: gateway!,
         netmask: netmask!,
         networkOfferingId: offering.id,
+        aclId,
         state: 'Allocated',
         dns1: ctx.p.str('dns1') ?? null,
         dns2: ctx.p.str('dns2') ?? null,

@@ -176,6 +176,8 @@ export const securityGroupCommands: Commands = {
   },
 
   updateSecurityGroup: {
+    // Root admin only on a real server: others get 401 "…does not exist or it is not available for user".
+    admin: true,
     handler: (ctx) => {
       const sg = ctx.find(ctx.state.securityGroups, ctx.p.required('id'), 'id');
       const name = ctx.p.str('name');

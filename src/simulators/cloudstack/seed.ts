@@ -24,7 +24,9 @@ export function seedCatalog(sim: Sim): void {
     { id: uuid(), name: 'zone-1', allocationstate: 'Enabled' as const },
     { id: uuid(), name: 'zone-2', allocationstate: 'Disabled' as const },
   ];
-  for (const z of zones) s.zones.set(z.id, { ...z, networktype: 'Advanced', securitygroupsenabled: true, dns1: '8.8.8.8' });
+  // Advanced zones with VPCs: security groups are off there; VPC tiers are filtered by network ACLs.
+  for (const z of zones) s.zones.set(z.id, { ...z, networktype: 'Advanced', securitygroupsenabled: false, dns1: '8.8.8.8' });
+  seedDefaultAcls(sim);
   const allZones = zones.map((z) => z.id);
 
   for (const [cpu, memGb] of [
@@ -90,5 +92,23 @@ export function seedCatalog(sim: Sim): void {
   ] as const) {
     const id = uuid();
     s.networkOfferings.set(id, { id, name, displaytext: name, guestiptype: 'Isolated', forvpc, state: 'Enabled' });
+  }
+}
+
+/** The built-in ACL lists every server has: default_allow (all allowed) and default_deny (all denied). */
+export function seedDefaultAcls(sim: Sim): void {
+  const s = sim.state;
+  const lists = [
+    { name: 'default_allow', description: 'Default Network ACL Allow All', action: 'Allow' as const },
+    { name: 'default_deny', description: 'Default Network ACL Deny All', action: 'Deny' as const },
+  ];
+  for (const l of lists) {
+    const id = uuid();
+    s.aclLists.set(id, { id, name: l.name, description: l.description, vpcId: null, accountId: null });
+    let number = 1;
+    for (const traffictype of ['Ingress', 'Egress'] as const) {
+      const item = uuid();
+      s.aclItems.set(item, { id: item, aclId: id, accountId: null, protocol: 'all', cidrlist: '0.0.0.0/0', traffictype, action: l.action, number: number++ });
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPair, generateKeyPairSync, type RSAKeyPairOptions } from 'node:crypto';
 import { idFilter } from './catalog';
 import type { Commands, Ctx } from './context';
 import { paramError } from './envelope';
@@ -16,13 +16,35 @@ function mpint(bytes: Buffer): Buffer {
   return sshString(bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
 }
 
+const RSA_OPTIONS: RSAKeyPairOptions<'pem', 'pem'> = {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+};
+
+/**
+ * RSA pairs made ahead on the thread pool: a 2048-bit prime search can block the event loop
+ * for hundreds of ms, long enough to time out a client's createSSHKeyPair under load.
+ */
+const POOL_SIZE = 2;
+const pool: { privateKey: string; publicKey: string }[] = [];
+let making = 0;
+
+/** Keeps POOL_SIZE pairs ready (called at start and after each use). */
+export function fillKeyPool(): void {
+  while (pool.length + making < POOL_SIZE) {
+    making++;
+    generateKeyPair('rsa', RSA_OPTIONS, (err, publicKey, privateKey) => {
+      making--;
+      if (!err) pool.push({ publicKey, privateKey });
+    });
+  }
+}
+
 /** A new RSA pair as the server makes it: PKCS#1 PEM private key, OpenSSH public key. */
 function generateRsa(name: string): { privateKey: string; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
+  const { privateKey, publicKey } = pool.shift() ?? generateKeyPairSync('rsa', RSA_OPTIONS);
+  fillKeyPool();
   const jwk = createPublicKey(publicKey).export({ format: 'jwk' });
   const blob = Buffer.concat([
     sshString(Buffer.from('ssh-rsa')),

@@ -177,10 +177,38 @@ export interface GuestNetwork {
   gateway: string;
   netmask: string;
   networkOfferingId: string;
+  /** The network ACL list filtering the tier (VPC tiers only). */
+  aclId?: string | null;
   state: 'Allocated' | 'Implemented' | 'Destroy';
   dns1: string | null;
   dns2: string | null;
   created: number;
+}
+
+/** A network ACL list: built-in ones (default_allow, default_deny) have no VPC and no account. */
+export interface AclList {
+  id: string;
+  name: string;
+  description: string;
+  vpcId: string | null;
+  accountId: string | null;
+}
+
+/** One item of a network ACL list. */
+export interface AclItem {
+  id: string;
+  aclId: string;
+  accountId: string | null;
+  protocol: string;
+  startport?: number;
+  endport?: number;
+  icmptype?: number;
+  icmpcode?: number;
+  cidrlist: string;
+  traffictype: 'Ingress' | 'Egress';
+  action: 'Allow' | 'Deny';
+  number: number;
+  reason?: string;
 }
 
 export interface SgRule {
@@ -239,6 +267,8 @@ export type VmState = 'Starting' | 'Running' | 'Stopping' | 'Stopped' | 'Destroy
 
 export interface Vm {
   id: string;
+  /** When the VM entered Destroyed (the expunge thread removes it expunge.delay later). */
+  destroyedAt?: number;
   name: string;
   displayname: string;
   accountId: string;
@@ -316,6 +346,8 @@ export class SimState {
   readonly vpcs = new Map<string, Vpc>();
   readonly networks = new Map<string, GuestNetwork>();
   readonly securityGroups = new Map<string, SecurityGroup>();
+  readonly aclLists = new Map<string, AclList>();
+  readonly aclItems = new Map<string, AclItem>();
   readonly publicIps = new Map<string, PublicIp>();
   readonly keyPairs = new Map<string, SshKeyPair>();
   readonly vms = new Map<string, Vm>();

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { idFilter } from './catalog';
-import { asyncAnswer, type Commands, type Ctx } from './context';
+import { asyncAnswer, type Commands, type Ctx, type Sim } from './context';
 import { CsError, internalError, paramError, permissionDenied } from './envelope';
 import { intToIp, isHostOf, parseCidr, sizeOf } from './ip';
-import { csDate, GiB, uuid, type GuestNetwork, type Nic, type Vm, type VmState } from './state';
+import { csDate, GiB, uuid, type GuestNetwork, type Nic, type SimState, type Vm, type VmState } from './state';
 import { dropTags, tagsOf } from './tags';
 import { attach, removeVolume, volumeRecord } from './volumes';
 
@@ -99,17 +99,30 @@ function requireState(vm: Vm, allowed: VmState[], action: string): void {
 }
 
 /** Removes a VM as the expunge thread does: root disk gone, data disks detached, NAT and tags dropped. */
-function expunge(ctx: Ctx, vm: Vm): void {
-  for (const volume of [...ctx.state.volumes.values()]) {
+function expunge(state: SimState, vm: Vm): void {
+  for (const volume of [...state.volumes.values()]) {
     if (volume.vmId !== vm.id) continue;
-    if (volume.type === 'ROOT') removeVolume(ctx, volume);
-    else Object.assign(volume, { vmId: null, deviceId: null });
+    if (volume.type === 'ROOT') {
+      state.volumes.delete(volume.id);
+      dropTags(state, volume.id);
+    } else Object.assign(volume, { vmId: null, deviceId: null });
   }
-  for (const ip of ctx.state.publicIps.values()) {
+  for (const ip of state.publicIps.values()) {
     if (ip.staticNatVmId === vm.id) Object.assign(ip, { staticNatVmId: null, staticNatNetworkId: null, networkId: ip.vpcId ? null : ip.networkId });
   }
-  ctx.state.vms.delete(vm.id);
-  dropTags(ctx.state, vm.id);
+  state.vms.delete(vm.id);
+  dropTags(state, vm.id);
+}
+
+/**
+ * The server's expunge thread: VMs Destroyed for expunge.delay (settings.expungeDelayMs,
+ * scaled by timeScale) are expunged. Runs at the start of every request, like job settling.
+ */
+export function expungeDestroyed(sim: Sim): void {
+  for (const vm of [...sim.state.vms.values()]) {
+    if (vm.state !== 'Destroyed' || vm.destroyedAt === undefined || sim.jobs.pendingOn(vm.id)) continue;
+    if (sim.clock.elapsed(vm.destroyedAt, sim.settings.expungeDelayMs)) expunge(sim.state, vm);
+  }
 }
 
 function vmJob(ctx: Ctx, vm: Vm, cmd: string, durationMs: number, steps: { begin?: () => void; finish: () => Record<string, unknown> }) {
@@ -174,6 +187,9 @@ function deploy(ctx: Ctx) {
       if (!g) throw paramError(`Unable to find security group by name ${n}`);
       return g.id;
     });
+  }
+  if ((groupIds.length || groupNames) && !zone.securitygroupsenabled) {
+    throw paramError("Can't create vm with security groups; security group feature is not enabled per zone");
   }
   for (const id of groupIds) ctx.find(s.securityGroups, id, 'securitygroupids');
   if (!groupIds.length && zone.securitygroupsenabled) {
@@ -347,8 +363,9 @@ export const vmCommands: Commands = {
           finish: () => {
             for (const volume of dataVolumes) if (volume.vmId === vm.id) removeVolume(ctx, volume);
             const view = vmView(ctx, vm);
-            if (expungeNow) expunge(ctx, vm);
+            if (expungeNow) expunge(ctx.state, vm);
             else {
+              vm.destroyedAt = ctx.sim.clock.now();
               for (const volume of ctx.state.volumes.values()) if (volume.vmId === vm.id && volume.type === 'DATADISK') Object.assign(volume, { vmId: null, deviceId: null });
             }
             return { virtualmachine: view };
@@ -369,7 +386,7 @@ export const vmCommands: Commands = {
             vm.state = 'Expunging';
           },
           finish: () => {
-            expunge(ctx, vm);
+            expunge(ctx.state, vm);
             return { success: true };
           },
         }),
@@ -382,6 +399,7 @@ export const vmCommands: Commands = {
       const vm = ctx.find(ctx.state.vms, ctx.p.required('id'), 'id');
       if (vm.state !== 'Destroyed') throw paramError(`Unable to recover VM ${vm.id}: it is not in Destroyed state`);
       vm.state = 'Stopped';
+      vm.destroyedAt = undefined;
       return { virtualmachine: vmView(ctx, vm) };
     },
   },
