@@ -155,32 +155,31 @@ export class Session {
    * link is used, on our own base URL: clouds behind proxies often link their internal host.
    */
   async collect<T>(service: Service, spec: CallSpec, key: string): Promise<T[]> {
+    return this.pages<T>(service, spec, key, (body) => {
+      const links = body?.[`${key}_links`] as { rel: string; href: string }[] | undefined;
+      return links?.find((l) => l.rel === 'next')?.href ?? null;
+    });
+  }
+
+  /** Glance pages with a top-level `next` path relative to the image endpoint. */
+  async collectGlance<T>(spec: CallSpec, key: string): Promise<T[]> {
+    return this.pages<T>('image', spec, key, (body) => (typeof body?.next === 'string' ? body.next : null));
+  }
+
+  /** Every page, until `nextOf` finds no next link; a link that does not advance is an error, not a loop. */
+  private async pages<T>(
+    service: Service,
+    spec: CallSpec,
+    key: string,
+    nextOf: (body: Record<string, unknown> | undefined) => string | null,
+  ): Promise<T[]> {
     const items: T[] = [];
     let query = spec.query ?? new URLSearchParams();
     const seen = new Set<string>();
     for (let pageNo = 0; pageNo < MAX_PAGES; pageNo++) {
       const { body } = await this.call<Record<string, unknown>>(service, { ...spec, query });
       items.push(...((body?.[key] as T[] | undefined) ?? []));
-      const links = body?.[`${key}_links`] as { rel: string; href: string }[] | undefined;
-      const next = links?.find((l) => l.rel === 'next')?.href;
-      if (!next) return items;
-      query = new URL(next, 'http://relative.invalid').searchParams;
-      const marker = query.get('marker') ?? next;
-      if (seen.has(marker)) throw this.stuck(spec);
-      seen.add(marker);
-    }
-    throw this.stuck(spec);
-  }
-
-  /** Glance pages with a top-level `next` path relative to the image endpoint. */
-  async collectGlance<T>(spec: CallSpec, key: string): Promise<T[]> {
-    const items: T[] = [];
-    let query = spec.query ?? new URLSearchParams();
-    const seen = new Set<string>();
-    for (let pageNo = 0; pageNo < MAX_PAGES; pageNo++) {
-      const { body } = await this.call<Record<string, unknown>>('image', { ...spec, query });
-      items.push(...((body?.[key] as T[] | undefined) ?? []));
-      const next = typeof body?.next === 'string' ? body.next : null;
+      const next = nextOf(body);
       if (!next) return items;
       query = new URL(next, 'http://relative.invalid').searchParams;
       const marker = query.get('marker') ?? next;
