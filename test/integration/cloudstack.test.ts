@@ -587,6 +587,87 @@ describe('security groups (network ACL lists of the VPC)', () => {
   });
 });
 
+describe('security groups in an SG-enabled zone (CloudStack security groups)', () => {
+  let sgSim: CloudStackSimulator;
+  let sgDriver: CloudStackDriver;
+
+  beforeAll(async () => {
+    sgSim = await startCloudStackSimulator({ timeScale: 0, securityGroupZone: true });
+    sgDriver = makeDriver(sgSim.endpoint('dc-cs-sg', 'cs-sg'));
+  });
+
+  afterAll(async () => {
+    await sgSim?.close();
+  });
+
+  it('lists, creates, authorizes, reads back, revokes, deploys with securitygroupids and protects the default group', async () => {
+    const provisioned = await sgDriver.admin().provisionTenant({ name: 'ct_SGZONE', userName: 'sgzone' });
+    const t = sgDriver.tenant(provisioned.credentials);
+    const tenantRaw = rawClient(sgSim, creds(provisioned), 'tenant');
+
+    const zones = await tenantRaw.list<{ id: string; name: string; securitygroupsenabled: boolean }>('listZones', {}, 'zone');
+    const zone = zones.find((z) => z.name === 'zone-sg')!;
+    expect(zone.securitygroupsenabled).toBe(true);
+    const [shared] = await tenantRaw.list<{ id: string; type: string; zoneid: string }>('listNetworks', { zoneid: zone.id }, 'network');
+    expect(shared).toMatchObject({ type: 'Shared', zoneid: zone.id });
+    // No VPC in an SG-enabled zone, as on a real server.
+    const [vpcOffering] = await tenantRaw.list<{ id: string }>('listVPCOfferings', {}, 'vpcoffering');
+    const vpc = await failure(tenantRaw.call('createVPC', { name: 'v', cidr: '10.50.0.0/16', vpcofferingid: vpcOffering.id, zoneid: zone.id }));
+    expect(vpc).toMatchObject({ code: 'BAD_USER_INPUT', upstream: { status: 431, message: 'Only shared guest network can be created in security group enabled zone' } });
+
+    const count = calls(sgSim);
+    const [def] = await t.listSecurityGroups();
+    expect(def).toMatchObject({ name: 'default', isDefault: true, rules: [] });
+    expect(count('listSecurityGroups')).toBe(1);
+    expect(count('listNetworkACLLists')).toBe(0);
+
+    const web = await t.createSecurityGroup({ name: 'web', description: 'web servers' });
+    expect(web).toMatchObject({ name: 'web', description: 'web servers', isDefault: false, rules: [] });
+    const rule = { remoteGroupId: null, ethertype: 'IPv4' as const };
+    const ssh = await ok(t, await t.addSecurityGroupRule(web.id, { direction: 'INGRESS', protocol: 'TCP', portMin: 22, portMax: 22, cidr: '0.0.0.0/0', ...rule }));
+    const dns = await ok(t, await t.addSecurityGroupRule(web.id, { direction: 'EGRESS', protocol: 'UDP', portMin: 53, portMax: 53, cidr: '0.0.0.0/0', ...rule }));
+    expect(ssh).toBeTruthy();
+    expect(dns).toBeTruthy();
+
+    const [listed] = await t.listSecurityGroups({ ids: [web.id] });
+    expect(listed.rules).toEqual([
+      { id: ssh, direction: 'INGRESS', protocol: 'TCP', portMin: 22, portMax: 22, cidr: '0.0.0.0/0', remoteGroupId: null, ethertype: 'IPv4' },
+      { id: dns, direction: 'EGRESS', protocol: 'UDP', portMin: 53, portMax: 53, cidr: '0.0.0.0/0', remoteGroupId: null, ethertype: 'IPv4' },
+    ]);
+    const [raw] = await tenantRaw.list<{ ingressrule: unknown[]; egressrule: unknown[] }>('listSecurityGroups', { id: web.id }, 'securitygroup');
+    expect(raw.ingressrule).toEqual([expect.objectContaining({ ruleid: ssh, protocol: 'tcp', startport: 22, endport: 22, cidr: '0.0.0.0/0' })]);
+    expect(raw.egressrule).toEqual([expect.objectContaining({ ruleid: dns, protocol: 'udp', startport: 53, endport: 53, cidr: '0.0.0.0/0' })]);
+
+    await ok(t, await t.removeSecurityGroupRule(web.id, dns!));
+    expect((await t.listSecurityGroups({ ids: [web.id] }))[0].rules.map((r) => r.id)).toEqual([ssh]);
+    expect((await failure(t.removeSecurityGroupRule(web.id, dns!))).code).toBe('NOT_FOUND');
+    expect(await failure(t.updateSecurityGroup(web.id, { name: 'frontend' }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/^name:/) });
+
+    const [flavor] = (await t.listFlavors()).filter((f) => f.cpu === 1);
+    const image = (await t.listImages()).find((i) => i.name === 'Ubuntu 22.04')!;
+    const deploys = calls(sgSim);
+    const vm = await ok(t, await t.createInstance({ name: 'guarded', imageId: image.id, flavorId: flavor.id, zoneId: zone.id, networkIds: [shared.id], securityGroupIds: [web.id] }));
+    expect(deploys('deployVirtualMachine')).toBe(1);
+    expect(deploys('replaceNetworkACLList')).toBe(0);
+    const [vmRaw] = await tenantRaw.list<{ zoneid: string; securitygroup: { id: string }[] }>('listVirtualMachines', { id: vm! }, 'virtualmachine');
+    expect(vmRaw.zoneid).toBe(zone.id);
+    expect(vmRaw.securitygroup.map((g) => g.id)).toEqual([web.id]);
+
+    expect((await failure(t.deleteSecurityGroup(def.id))).code).toBe('CONFLICT');
+    expect((await t.listSecurityGroups()).map((g) => g.name).sort()).toEqual(['default', 'web']);
+  });
+
+  it('keeps a tenant with a VPC on network ACL lists in a datacenter that also has an SG zone', async () => {
+    const provisioned = await sgDriver.admin().provisionTenant({ name: 'ct_SGVPC', userName: 'sgvpc' });
+    const t = sgDriver.tenant(provisioned.credentials);
+    await environment(t, 'mixed', '10.60.0.0/16', '10.60.1.0/24');
+    const groups = await t.listSecurityGroups();
+    expect(groups.map((g) => g.name)).toEqual(['default']);
+    const [acl] = await rawClient(sgSim, creds(provisioned), 'tenant').list<{ id: string }>('listNetworkACLLists', { name: 'default' }, 'networkacllist');
+    expect(groups[0].id).toBe(acl.id);
+  });
+});
+
 describe('floating IPs, key pairs, volumes and backups', () => {
   it('allocates a floating IP with its bandwidth, associates it by static NAT, releases it', async () => {
     const env = await environment(a, 'edge', '10.11.0.0/16', '10.11.1.0/24');

@@ -1,7 +1,7 @@
 import { CloudError, type CatalogReader, type Flavor, type Image, type ListFilter, type OperationHandle, type OperationStatus, type Zone } from '../driver';
 import type { CloudStackClient } from './client';
 import { toFlavor, toImage, toZone } from './mappers';
-import type { CsDiskOffering, CsJob, CsOffering, CsServiceOffering, CsTemplate, CsZone } from './wire';
+import type { CsDiskOffering, CsJob, CsOffering, CsSecurityGroup, CsServiceOffering, CsTemplate, CsVpc, CsZone } from './wire';
 
 /**
  * Offerings and zones change rarely and are the same for every account, yet creates need their
@@ -73,14 +73,40 @@ export class Offerings {
     private readonly cache: OfferingCache,
   ) {}
 
+  /** The datacenter's zones with their `securitygroupsenabled` flag: one listZones call per driver, reused (cached). */
+  zones(): Promise<CsZone[]> {
+    return this.cache.get('zones', () => this.client.list<CsZone>('listZones', {}, 'zone'));
+  }
+
   /** The first enabled zone, for creates that name none. */
   async zoneId(zoneId?: string | null): Promise<string> {
     if (zoneId) return zoneId;
-    return this.cache.get('zone', async () => {
-      const zone = (await this.client.list<CsZone>('listZones', {}, 'zone')).map(toZone).find((z) => z.available);
-      if (!zone) throw new CloudError('BAD_USER_INPUT', 'zoneId: the datacenter has no enabled zone.', {}, this.client.datacenter);
-      return zone.id;
-    });
+    const zone = (await this.zones()).find((z) => toZone(z).available);
+    if (!zone) throw new CloudError('BAD_USER_INPUT', 'zoneId: the datacenter has no enabled zone.', {}, this.client.datacenter);
+    return zone.id;
+  }
+
+  /** Whether a zone's guests are filtered by CloudStack security groups (cached zones; an unknown zone: false). */
+  async securityGroupsEnabled(zoneId: string): Promise<boolean> {
+    return (await this.zones()).find((z) => z.id === zoneId)?.securitygroupsenabled === true;
+  }
+
+  /**
+   * Whether the TENANT's security groups are CloudStack security groups (SG-enabled zone) or
+   * the network ACL lists of its VPC. The zone is the one the tenant's resources are in:
+   * - all enabled zones agree (e.g. a single zone): that flag, no further call;
+   * - mixed zones: the tenant's VPCs tell (listVPCs, 1 call): VPCs exist only in zones
+   *   without security groups, so a tenant with a VPC in such a zone uses ACL lists; a tenant
+   *   with no VPC there uses the SG-enabled zone (its shared networks).
+   */
+  async tenantUsesSecurityGroups(): Promise<boolean> {
+    const enabled = (await this.zones()).filter((z) => toZone(z).available);
+    const sg = enabled.filter((z) => z.securitygroupsenabled === true);
+    if (!sg.length) return false;
+    if (sg.length === enabled.length) return true;
+    const aclZones = new Set(enabled.filter((z) => z.securitygroupsenabled !== true).map((z) => z.id));
+    const vpcs = await this.client.list<CsVpc>('listVPCs', {}, 'vpc');
+    return !vpcs.some((v) => !v.zoneid || aclZones.has(v.zoneid));
   }
 
   vpcOfferingId(): Promise<string> {
@@ -122,11 +148,15 @@ export function commandOf(job: CsJob): string {
 }
 
 /**
- * The resource a finished job made: a new ACL item's id for createNetworkACL (a rule of a
- * security group), else the job's instance.
+ * The resource a finished job made: a new ACL item's id for createNetworkACL (a rule of an ACL
+ * list), the new rule's id for authorizeSecurityGroupIngress/Egress (whose result is the group
+ * with only the rules it added), else the job's instance.
  */
 export function resourceIdOf(job: CsJob): string | null {
   const item = job.jobresult?.networkacl as { id?: string } | undefined;
   if (item?.id) return item.id;
+  const group = job.jobresult?.securitygroup as CsSecurityGroup | undefined;
+  const rule = group?.ingressrule?.[0] ?? group?.egressrule?.[0];
+  if (rule?.ruleid) return rule.ruleid;
   return job.jobinstanceid ?? null;
 }

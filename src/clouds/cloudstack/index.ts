@@ -30,12 +30,13 @@ import { CloudStackTenantDriver } from './tenant';
  * | updateSubnet | 1 + polls (updateNetwork) |
  * | deleteSubnet | 1 (deleteNetwork; returned job) |
  * | ipAvailability (ids) | 2 + pages: listNetworks + listVirtualMachines |
- * | listSecurityGroups (ids) | 2 + pages: listNetworkACLLists + listNetworkACLs (no `ids`: picked locally) — groups are ACL lists of the VPC |
- * | createSecurityGroup | 3 + polls: listVPCs (the tenant's only VPC), createNetworkACLList, its job |
- * | updateSecurityGroup | 2: listNetworkACLLists + listNetworkACLs (renames and descriptions are refused) |
- * | deleteSecurityGroup | 3 + polls: listNetworkACLLists (`default` → CONFLICT), deleteNetworkACLList, its job |
- * | addSecurityGroupRule | 1 (createNetworkACL; returned job) |
- * | removeSecurityGroupRule | 2: listNetworkACLs of the list, deleteNetworkACL (returned job) |
+ * | any security group operation | + (cached) zones; + 1 listVPCs when the datacenter mixes enabled zones with and without security groups (to tell the tenant's zone) |
+ * | listSecurityGroups (ids) | VPC zone: 2 + pages: listNetworkACLLists + listNetworkACLs (no `ids`: picked locally) — groups are ACL lists of the VPC. SG zone: 1 + pages (listSecurityGroups, picked locally) |
+ * | createSecurityGroup | VPC zone: 3 + polls: listVPCs (the tenant's only VPC), createNetworkACLList, its job. SG zone: 1 (createSecurityGroup) |
+ * | updateSecurityGroup | VPC zone: 2: listNetworkACLLists + listNetworkACLs. SG zone: 1 (listSecurityGroups). Renames and descriptions are refused |
+ * | deleteSecurityGroup | VPC zone: 3 + polls: listNetworkACLLists (`default` → CONFLICT), deleteNetworkACLList, its job. SG zone: 2: listSecurityGroups (`default` → CONFLICT), deleteSecurityGroup |
+ * | addSecurityGroupRule | VPC zone: 1 (createNetworkACL; returned job). SG zone: 1 (authorizeSecurityGroupIngress/Egress; returned job), +1 listSecurityGroups with a remote group |
+ * | removeSecurityGroupRule | VPC zone: 2: listNetworkACLs of the list, deleteNetworkACL (returned job). SG zone: 2: listSecurityGroups, revokeSecurityGroupIngress/Egress (returned job) |
  * | listFloatingIps (ids, parents) | 1 + pages (listPublicIpAddresses, tags inline) |
  * | allocateFloatingIp | 2 + polls: associateIpAddress (returned job), createTags bandwidth (awaited); +1 listVPCs without a network |
  * | associateFloatingIp | 3: listPublicIpAddresses, listVirtualMachines, enableStaticNat |
@@ -43,7 +44,7 @@ import { CloudStackTenantDriver } from './tenant';
  * | listKeyPairs (names) | 1 + pages |
  * | createKeyPair / deleteKeyPair | 1 |
  * | listInstances (ids, parents) | 2 + pages: listVirtualMachines (all ids in one call) + listVolumes (skipped when no VM) |
- * | createInstance | 1 (deployVirtualMachine; returned job) + 1 with an operationId (look-up) + per tier (1 + polls: replaceNetworkACLList) with a security group + (cached) zone |
+ * | createInstance | 1 (deployVirtualMachine; returned job) + 1 with an operationId (look-up) + (cached) zones; with security groups: in an SG-enabled zone nothing more (`securitygroupids` on the deploy), else per tier 1 + polls (replaceNetworkACLList) |
  * | instanceAction / terminateInstance | 1 (returned job; terminate = destroyVirtualMachine without expunge) |
  * | rebuildInstance | 1 (restoreVirtualMachine); 2 with a name or password (updateVirtualMachine first) |
  * | resizeInstance / renameInstance | 2: changeServiceFor… / updateVirtualMachine + listVolumes |
@@ -55,8 +56,11 @@ import { CloudStackTenantDriver } from './tenant';
  * | restoreBackup / deleteBackup | 1 (returned job) |
  * | quota | 1 (listAccounts) |
  *
- * Security groups are network ACL lists of the tenant's VPC and apply per tier (see
- * security-groups.ts): CloudStack's own security groups only filter in SG-enabled zones.
+ * Security groups dispatch on the tenant's zone (tenant.ts, Offerings.tenantUsesSecurityGroups):
+ * in a zone with securitygroupsenabled=true they are CloudStack's own security groups
+ * (zone-security-groups.ts, rules in sg-rules.ts) and instances get `securitygroupids`;
+ * elsewhere they are network ACL lists of the tenant's VPC and apply per tier
+ * (security-groups.ts). The zone flags come from one listZones per driver, cached.
  * Terminated instances are Destroyed, not expunged (users may not expunge on a stock cloud);
  * they read as DELETED until the server's expunge thread removes them.
  *

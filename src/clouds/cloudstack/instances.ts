@@ -43,12 +43,14 @@ export class InstanceArea {
    * then deployVirtualMachine (1). The operation id rides in the display name.
    * A found VM still deploying hands back its job; a settled one is returned done (+ listVolumes).
    *
-   * Security groups are network ACL lists of the VPC (security-groups.ts) and apply PER TIER:
-   * with securityGroupIds (one group: a tier has one list), each of the instance's tiers gets
-   * that list first (replaceNetworkACLList + its job: 1 + polls per tier), which filters every
-   * instance on the tier. `securitygroupids` is never sent: VPC tiers refuse it, and the
-   * server's own security groups (SG-enabled zones, shared networks) are not what ecsgraph's
-   * networks are made of.
+   * Security groups depend on the instance's zone (the cached zone list; see Offerings):
+   * - a zone with `securitygroupsenabled` (CloudStack's own groups, zone-security-groups.ts):
+   *   deployVirtualMachine carries `securitygroupids` (any number of groups, per instance);
+   * - any other zone (groups are network ACL lists of the VPC, security-groups.ts) applies
+   *   them PER TIER: with securityGroupIds (one group: a tier has one list), each of the
+   *   instance's tiers gets that list first (replaceNetworkACLList + its job: 1 + polls per
+   *   tier), which filters every instance on the tier. `securitygroupids` is never sent
+   *   there: such zones refuse it.
    */
   async create(spec: InstanceSpec): Promise<Operation<Instance>> {
     if (!spec.name.trim()) throw badInput(this.dc, 'name', 'must not be empty');
@@ -57,7 +59,9 @@ export class InstanceArea {
     if (!spec.networkIds.length) throw badInput(this.dc, 'networkIds', 'CloudStack needs at least one subnet (tier) for the instance');
     if (spec.rootDiskGb != null && (!Number.isInteger(spec.rootDiskGb) || spec.rootDiskGb < 1)) throw badInput(this.dc, 'rootDiskGb', 'must be a whole number of GB');
     const groups = [...new Set(spec.securityGroupIds ?? [])];
-    if (groups.length > 1) throw badInput(this.dc, 'securityGroupIds', 'on CloudStack a group is the network ACL list of a subnet (tier), which has one: give at most one group');
+    const zoneid = await this.offerings.zoneId(spec.zoneId);
+    const perInstance = groups.length > 0 && (await this.offerings.securityGroupsEnabled(zoneid));
+    if (groups.length > 1 && !perInstance) throw badInput(this.dc, 'securityGroupIds', 'on CloudStack a group is the network ACL list of a subnet (tier), which has one: give at most one group');
     if (spec.operationId) {
       const existing = (await this.client.list<CsVm>('listVirtualMachines', { keyword: spec.operationId }, 'virtualmachine')).find(
         (vm) => parseStamp(vm.displayname ?? '').operationId === spec.operationId && !GONE.has(vm.state ?? ''),
@@ -72,7 +76,7 @@ export class InstanceArea {
       }
     }
     const params: Record<string, string> = {
-      zoneid: await this.offerings.zoneId(spec.zoneId),
+      zoneid,
       serviceofferingid: spec.flavorId,
       templateid: spec.imageId,
       networkids: spec.networkIds.join(','),
@@ -82,7 +86,8 @@ export class InstanceArea {
     if (spec.keyPairName) params.keypair = spec.keyPairName;
     if (spec.rootDiskGb) params.rootdisksize = String(spec.rootDiskGb);
     if (spec.adminPassword) params.userdata = passwordUserData(spec.adminPassword);
-    for (const tierId of groups.length ? spec.networkIds : []) {
+    if (perInstance) params.securitygroupids = groups.join(',');
+    for (const tierId of groups.length && !perInstance ? spec.networkIds : []) {
       const step = `create instance ${spec.name}: apply security group ${groups[0]} to subnet ${tierId}`;
       const { jobid } = await this.client.start('replaceNetworkACLList', { aclid: groups[0], networkid: tierId }, step);
       await this.client.wait(jobid, 'replaceNetworkACLList', step);

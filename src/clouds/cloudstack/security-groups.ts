@@ -11,11 +11,12 @@ export const DEFAULT_GROUP = 'default';
 const RESERVED = new Set([DEFAULT_GROUP, 'default_allow', 'default_deny']);
 
 /**
- * Security groups on CloudStack = NETWORK ACL LISTS of the tenant's VPC; rules = their items.
+ * Security groups of a tenant in a zone WITHOUT security groups = NETWORK ACL LISTS of the
+ * tenant's VPC; rules = their items. (In zones with `securitygroupsenabled` — Basic zones, or
+ * Advanced zones with shared networks — they are CloudStack's own security groups:
+ * zone-security-groups.ts; tenant.ts picks the path.)
  *
- * CloudStack security groups only filter in zones with `securitygroupsenabled` (Basic zones,
- * or Advanced zones with shared networks). ecsgraph's networks are VPCs with tiers, which are
- * filtered by network ACLs instead, so:
+ * ecsgraph's networks are VPCs with tiers, which are filtered by network ACLs, so:
  * - a group is an ACL list of one VPC (`listNetworkACLLists`, only lists with a `vpcid`: the
  *   built-in `default_allow` / `default_deny`, shared by everyone and not modifiable, are not
  *   shown);

@@ -31,13 +31,16 @@ import { toQuota } from './mappers';
 import { NetworkArea } from './networks';
 import { notFound } from './results';
 import { SecurityGroupArea } from './security-groups';
+import { ZoneSecurityGroupArea } from './zone-security-groups';
 import { VolumeArea } from './volumes';
 import type { CsAccount } from './wire';
 
 /** A tenant's calls, signed with its own API keys: the server scopes every list to its account. */
 export class CloudStackTenantDriver extends CloudStackCatalog implements TenantDriver {
   private readonly networks: NetworkArea;
-  private readonly groups: SecurityGroupArea;
+  private readonly offerings: Offerings;
+  private readonly aclGroups: SecurityGroupArea;
+  private readonly zoneGroups: ZoneSecurityGroupArea;
   private readonly ips: FloatingIpArea;
   private readonly instances: InstanceArea;
   private readonly volumes: VolumeArea;
@@ -45,8 +48,10 @@ export class CloudStackTenantDriver extends CloudStackCatalog implements TenantD
   constructor(client: CloudStackClient, cache: OfferingCache, log: Logger) {
     super(client);
     const offerings = new Offerings(client, cache);
+    this.offerings = offerings;
     this.networks = new NetworkArea(client, offerings);
-    this.groups = new SecurityGroupArea(client);
+    this.aclGroups = new SecurityGroupArea(client);
+    this.zoneGroups = new ZoneSecurityGroupArea(client);
     this.ips = new FloatingIpArea(client, log);
     this.instances = new InstanceArea(client, offerings);
     this.volumes = new VolumeArea(client, offerings);
@@ -80,23 +85,33 @@ export class CloudStackTenantDriver extends CloudStackCatalog implements TenantD
     return this.networks.ipAvailability(networkIds);
   }
 
-  listSecurityGroups(filter?: ListFilter): Promise<SecurityGroup[]> {
-    return this.groups.list(filter);
+  /**
+   * Security groups dispatch on the tenant's zone (Offerings.tenantUsesSecurityGroups: the
+   * zone its resources are in; with one zone, or zones that agree, that zone): CloudStack's
+   * own security groups where the zone reports securitygroupsenabled=true, else the network
+   * ACL lists of its VPC. The zone flags come from one cached listZones per driver.
+   */
+  private async groups(): Promise<SecurityGroupArea | ZoneSecurityGroupArea> {
+    return (await this.offerings.tenantUsesSecurityGroups()) ? this.zoneGroups : this.aclGroups;
   }
-  createSecurityGroup(spec: { name: string; description?: string | null }): Promise<SecurityGroup> {
-    return this.groups.create(spec);
+
+  async listSecurityGroups(filter?: ListFilter): Promise<SecurityGroup[]> {
+    return (await this.groups()).list(filter);
   }
-  updateSecurityGroup(id: string, changes: { name?: string; description?: string | null }): Promise<SecurityGroup> {
-    return this.groups.update(id, changes);
+  async createSecurityGroup(spec: { name: string; description?: string | null }): Promise<SecurityGroup> {
+    return (await this.groups()).create(spec);
   }
-  deleteSecurityGroup(id: string): Promise<void> {
-    return this.groups.delete(id);
+  async updateSecurityGroup(id: string, changes: { name?: string; description?: string | null }): Promise<SecurityGroup> {
+    return (await this.groups()).update(id, changes);
   }
-  addSecurityGroupRule(groupId: string, rule: SecurityGroupRuleSpec): Promise<Operation<SecurityGroupRule>> {
-    return this.groups.addRule(groupId, rule);
+  async deleteSecurityGroup(id: string): Promise<void> {
+    return (await this.groups()).delete(id);
   }
-  removeSecurityGroupRule(groupId: string, ruleId: string): Promise<Operation<null>> {
-    return this.groups.removeRule(groupId, ruleId);
+  async addSecurityGroupRule(groupId: string, rule: SecurityGroupRuleSpec): Promise<Operation<SecurityGroupRule>> {
+    return (await this.groups()).addRule(groupId, rule);
+  }
+  async removeSecurityGroupRule(groupId: string, ruleId: string): Promise<Operation<null>> {
+    return (await this.groups()).removeRule(groupId, ruleId);
   }
 
   listFloatingIps(filter?: ChildFilter): Promise<FloatingIp[]> {

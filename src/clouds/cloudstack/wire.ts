@@ -18,6 +18,33 @@ export interface CsZone {
   id: string;
   name: string;
   allocationstate?: string;
+  networktype?: string;
+  /** True in zones whose guests are filtered by CloudStack security groups (Basic, or Advanced with shared networks). */
+  securitygroupsenabled?: boolean;
+}
+
+/** One rule of a security group (listSecurityGroups `ingressrule` / `egressrule`); ports and ICMP fields are numbers. */
+export interface CsSgRule {
+  ruleid: string;
+  protocol?: string;
+  startport?: number;
+  endport?: number;
+  icmptype?: number;
+  icmpcode?: number;
+  cidr?: string;
+  /** A rule naming a group instead of a CIDR: the group's name and account. */
+  securitygroupname?: string;
+  account?: string;
+}
+
+/** A CloudStack security group (listSecurityGroups `securitygroup`; SG-enabled zones). */
+export interface CsSecurityGroup {
+  id: string;
+  name: string;
+  description?: string;
+  account?: string;
+  ingressrule?: CsSgRule[];
+  egressrule?: CsSgRule[];
 }
 
 export interface CsServiceOffering {

@@ -25,7 +25,8 @@ import { volumeCommands } from './volumes';
  * under the command name (`listVirtualMachines`).
  *
  * Like a stock Advanced zone with VPCs: zones report securitygroupsenabled=false, so
- * deployVirtualMachine with security groups is refused (431) and tiers are filtered by network
+ * deployVirtualMachine with security groups is refused (431) there (with `securityGroupZone`,
+ * `zone-sg` is the exception: security groups on, one Shared network, no VPCs) and tiers are filtered by network
  * ACL lists (acls.ts; a tier made without `aclid` gets the built-in default_deny);
  * updateSecurityGroup is root-admin only; users may not expunge (allow.user.expunge.recover.vm
  * false) and Destroyed VMs are expunged after expunge.delay (expungeDelayMs × timeScale).
@@ -49,6 +50,12 @@ export interface CloudStackSimulatorOptions {
   allowUserExpunge?: boolean;
   /** `expunge.delay`: Destroyed VMs are expunged this long after, ms before timeScale. @default 30000 */
   expungeDelayMs?: number;
+  /**
+   * Also seed `zone-sg`: an Advanced zone with securitygroupsenabled=true and one Shared guest
+   * network (listed to every account) where VMs deploy with `securitygroupids`; VPCs and
+   * isolated networks are refused there (431). @default false
+   */
+  securityGroupZone?: boolean;
 }
 
 export interface CloudStackSimulator extends RunningSim {
@@ -170,7 +177,7 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
   const sim = new Sim(new SimClock(options.timeScale ?? 1), settings);
   const password = options.adminPassword ?? randomBytes(12).toString('base64url');
   const { user, domain } = seedAdmin(sim, password);
-  if (options.seed ?? true) seedCatalog(sim);
+  if (options.seed ?? true) seedCatalog(sim, { securityGroupZone: options.securityGroupZone ?? false, adminAccountId: user.accountId });
   fillKeyPool();
 
   const running = await startSimServer(new CloudStackHandler(sim), { port: options.port, latencyMs: options.latencyMs });

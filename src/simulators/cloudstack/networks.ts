@@ -37,9 +37,9 @@ export function networkView(ctx: Ctx, n: GuestNetwork) {
     zonename: ctx.state.zones.get(n.zoneId)?.name,
     networkofferingid: n.networkOfferingId,
     networkofferingname: offering?.name,
-    type: 'Isolated',
+    type: n.shared ? 'Shared' : 'Isolated',
     traffictype: 'Guest',
-    acltype: 'Account',
+    acltype: n.shared ? 'Domain' : 'Account',
     dns1: n.dns1 ?? undefined,
     dns2: n.dns2 ?? undefined,
     ispersistent: false,
@@ -110,6 +110,7 @@ export const networkCommands: Commands = {
       const cidrParam = ctx.p.required('cidr');
       const offeringId = ctx.p.required('vpcofferingid');
       const zone = zoneOf(ctx);
+      if (zone.securitygroupsenabled) throw paramError('Only shared guest network can be created in security group enabled zone');
       const offering = ctx.state.vpcOfferings.get(offeringId);
       if (!offering) throw ctx.invalidId('vpcofferingid', offeringId);
       if (offering.state !== 'Enabled') throw paramError(`VPC offering ${offering.name} is not enabled`);
@@ -218,6 +219,7 @@ export const networkCommands: Commands = {
       const zone = zoneOf(ctx);
       const offering = ctx.state.networkOfferings.get(offeringId);
       if (!offering) throw ctx.invalidId('networkofferingid', offeringId);
+      if (zone.securitygroupsenabled && offering.guestiptype !== 'Shared') throw paramError('Only shared guest network can be created in security group enabled zone');
       const vpcId = ctx.p.str('vpcid');
       let gateway = ctx.p.str('gateway');
       let netmask = ctx.p.str('netmask');
@@ -273,7 +275,7 @@ export const networkCommands: Commands = {
       const forvpc = ctx.p.bool('forvpc');
       const networks = [...ctx.state.networks.values()].filter(
         (n) =>
-          ctx.inScope(n.accountId) &&
+          (n.shared || ctx.inScope(n.accountId)) &&
           match(n.id) &&
           (!name || n.name === name) &&
           (!zoneId || n.zoneId === zoneId) &&

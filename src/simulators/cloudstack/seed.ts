@@ -17,7 +17,7 @@ export function seedAdmin(sim: Sim, password: string): { user: User; domain: Dom
  * up, two public templates plus `broken` (its deploy job fails with 530), disk offerings
  * SSD/SATA/Custom (custom size) and two fixed sizes, and the VPC offerings.
  */
-export function seedCatalog(sim: Sim): void {
+export function seedCatalog(sim: Sim, options: { securityGroupZone?: boolean; adminAccountId?: string } = {}): void {
   const s = sim.state;
   const now = sim.clock.now();
   const zones = [
@@ -28,6 +28,10 @@ export function seedCatalog(sim: Sim): void {
   for (const z of zones) s.zones.set(z.id, { ...z, networktype: 'Advanced', securitygroupsenabled: false, dns1: '8.8.8.8' });
   seedDefaultAcls(sim);
   const allZones = zones.map((z) => z.id);
+  if (options.securityGroupZone) {
+    if (!options.adminAccountId) throw new Error('seedCatalog: the SG zone needs the admin account for its shared network');
+    allZones.push(seedSecurityGroupZone(sim, options.adminAccountId));
+  }
 
   for (const [cpu, memGb] of [
     [1, 1],
@@ -93,6 +97,39 @@ export function seedCatalog(sim: Sim): void {
     const id = uuid();
     s.networkOfferings.set(id, { id, name, displaytext: name, guestiptype: 'Isolated', forvpc, state: 'Enabled' });
   }
+}
+
+/**
+ * An Advanced zone with security groups (`zone-sg`): no VPCs, one Shared guest network the
+ * admin made (SG offering) that every account sees and deploys into with securitygroupids.
+ * Returns the zone's id.
+ */
+function seedSecurityGroupZone(sim: Sim, adminAccountId: string): string {
+  const s = sim.state;
+  const zone = { id: uuid(), name: 'zone-sg', allocationstate: 'Enabled' as const, networktype: 'Advanced' as const, securitygroupsenabled: true, dns1: '8.8.8.8' };
+  s.zones.set(zone.id, zone);
+  const offering = { id: uuid(), name: 'DefaultSharedNetworkOfferingWithSGService', displaytext: 'Offering for Shared Security group enabled networks', guestiptype: 'Shared' as const, forvpc: false, state: 'Enabled' as const };
+  s.networkOfferings.set(offering.id, offering);
+  const id = uuid();
+  s.networks.set(id, {
+    id,
+    name: 'sg-shared',
+    displaytext: 'Shared network with security groups',
+    vpcId: null,
+    zoneId: zone.id,
+    accountId: adminAccountId,
+    cidr: '10.200.0.0/20',
+    gateway: '10.200.0.1',
+    netmask: '255.255.240.0',
+    networkOfferingId: offering.id,
+    aclId: null,
+    shared: true,
+    state: 'Implemented',
+    dns1: '8.8.8.8',
+    dns2: null,
+    created: sim.clock.now(),
+  });
+  return zone.id;
 }
 
 /** The built-in ACL lists every server has: default_allow (all allowed) and default_deny (all denied). */

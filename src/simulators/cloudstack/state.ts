@@ -179,6 +179,8 @@ export interface GuestNetwork {
   networkOfferingId: string;
   /** The network ACL list filtering the tier (VPC tiers only). */
   aclId?: string | null;
+  /** A Shared guest network (SG-enabled zone): owned by the admin, listed to and deployable by every account. */
+  shared?: boolean;
   state: 'Allocated' | 'Implemented' | 'Destroy';
   dns1: string | null;
   dns2: string | null;

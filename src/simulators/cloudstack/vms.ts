@@ -157,7 +157,8 @@ function deploy(ctx: Ctx) {
   const ipToNetwork = ctx.p.map('iptonetworklist').filter((e) => e.networkid);
   const networkIds = ctx.p.list('networkids') ?? ipToNetwork.map((e) => e.networkid);
   if (!networkIds.length) throw paramError("Can't deploy a VM in an advanced zone without specifying networkids");
-  const networks = networkIds.map((id) => ctx.find(s.networks, id, 'networkids'));
+  // A Shared network is usable by every account; others only by their owner.
+  const networks = networkIds.map((id) => (s.networks.get(id)?.shared ? s.networks.get(id)! : ctx.find(s.networks, id, 'networkids')));
   for (const network of networks) if (network.zoneId !== zone.id) throw paramError(`Network ${network.name} is not in zone ${zone.name}`);
 
   const name = ctx.p.str('name');
