@@ -8,14 +8,14 @@ import { startOpenStackSimulator } from '../simulators/openstack';
 
 /*
  * npm run sim -- --openstack 5000 --cloudstack 8080 [--time-scale 1] [--latency 0]
- *                [--admin-password secret] [--no-seed] [--demo]
+ *                [--admin-password secret] [--no-seed] [--demo] [--sg-zone]
  *
  * Runs the simulated clouds alone, so a console developer can work without a cloud. Prints
  * their URLs and administrator credentials; Ctrl-C stops them.
  */
 
 const USAGE =
-  'usage: npm run sim -- [--openstack PORT] [--cloudstack PORT] [--time-scale N] [--latency MS] [--admin-password PW] [--no-seed] [--demo]';
+  'usage: npm run sim -- [--openstack PORT] [--cloudstack PORT] [--time-scale N] [--latency MS] [--admin-password PW] [--no-seed] [--demo] [--sg-zone]';
 
 async function main() {
   let values;
@@ -29,6 +29,8 @@ async function main() {
         'admin-password': { type: 'string' },
         'no-seed': { type: 'boolean', default: false },
         demo: { type: 'boolean', default: false },
+        /** CloudStack: also a zone with security groups (and a shared network) beside the VPC zone. */
+        'sg-zone': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -75,7 +77,11 @@ async function main() {
     await demo(sim.endpoint('openstack', 'sim-os'));
   }
   if (both || values.cloudstack !== undefined) {
-    const sim = await startCloudStackSimulator({ ...common, port: number('cloudstack', values.cloudstack, 8080) });
+    const sim = await startCloudStackSimulator({
+      ...common,
+      port: number('cloudstack', values.cloudstack, 8080),
+      securityGroupZone: values['sg-zone'],
+    });
     closers.push(() => sim.close());
     lines.push(
       `CloudStack simulator: ${sim.apiUrl}`,
