@@ -14,6 +14,7 @@ import {
   type TenantDriver,
 } from '../../src/clouds/driver';
 import type { RunningSim } from '../../src/simulators/common';
+import { ruleSpec } from '../support/rules';
 import { startCloudStackSimulator } from '../../src/simulators/cloudstack';
 import { startOpenStackSimulator } from '../../src/simulators/openstack';
 
@@ -220,25 +221,9 @@ describe.each(Object.keys(fixtures) as (keyof typeof fixtures)[])('the %s driver
   describe('security groups', () => {
     it('maps rules both ways and keeps the default group', async () => {
       const group = await f.a.createSecurityGroup({ name: 'web', description: 'web servers' });
-      const ssh = await f.a.addSecurityGroupRule(group.id, {
-        direction: 'INGRESS',
-        protocol: 'TCP',
-        portMin: 22,
-        portMax: 22,
-        cidr: '0.0.0.0/0',
-        remoteGroupId: null,
-        ethertype: 'IPv4',
-      });
+      const ssh = await f.a.addSecurityGroupRule(group.id, ruleSpec());
       await settleOk(f.a, ssh);
-      const udp = await f.a.addSecurityGroupRule(group.id, {
-        direction: 'EGRESS',
-        protocol: 'UDP',
-        portMin: 53,
-        portMax: 53,
-        cidr: '10.0.0.0/8',
-        remoteGroupId: null,
-        ethertype: 'IPv4',
-      });
+      const udp = await f.a.addSecurityGroupRule(group.id, ruleSpec({ direction: 'EGRESS', protocol: 'UDP', portMin: 53, portMax: 53, cidr: '10.0.0.0/8' }));
       await settleOk(f.a, udp);
       const [listed] = await f.a.listSecurityGroups({ ids: [group.id] });
       expect(listed).toMatchObject({ name: 'web', isDefault: false });

@@ -1,4 +1,5 @@
 import { CloudError, type SecurityGroupRuleSpec } from '../../src/clouds/driver';
+import { ruleSpec } from '../support/rules';
 import { ruleProblem, rulesFromAclItem, rulesOfAclList, ruleToAclItem } from '../../src/clouds/cloudstack/rules';
 import type { CsAclItem } from '../../src/clouds/cloudstack/wire';
 
@@ -63,16 +64,7 @@ describe('security group rules, CloudStack ACL items → unified', () => {
 });
 
 describe('security group rules, unified → createNetworkACL', () => {
-  const spec = (over: Partial<SecurityGroupRuleSpec>): SecurityGroupRuleSpec => ({
-    direction: 'INGRESS',
-    protocol: 'TCP',
-    portMin: 22,
-    portMax: 22,
-    cidr: '0.0.0.0/0',
-    remoteGroupId: null,
-    ethertype: 'IPv4',
-    ...over,
-  });
+  const spec = ruleSpec;
 
   it('writes an Allow item with traffictype from the direction, ports and cidrlist', () => {
     expect(ruleToAclItem(spec({}), 'acl1', 'dc')).toEqual({ aclid: 'acl1', protocol: 'tcp', startport: '22', endport: '22', cidrlist: '0.0.0.0/0', traffictype: 'Ingress', action: 'Allow' });

@@ -1,4 +1,5 @@
 import { CloudError, type SecurityGroupRuleSpec } from '../../src/clouds/driver';
+import { ruleSpec } from '../support/rules';
 import { ruleProblem as aclRuleProblem } from '../../src/clouds/cloudstack/rules';
 import { resolverOf, ruleFromCloudStack, rulesOfGroup, ruleToCloudStack, sgRuleProblem as ruleProblem } from '../../src/clouds/cloudstack/sg-rules';
 import type { CsSecurityGroup } from '../../src/clouds/cloudstack/wire';
@@ -85,16 +86,7 @@ describe('security group rules, CloudStack → unified', () => {
 });
 
 describe('security group rules, unified → CloudStack', () => {
-  const spec = (over: Partial<SecurityGroupRuleSpec>): SecurityGroupRuleSpec => ({
-    direction: 'INGRESS',
-    protocol: 'TCP',
-    portMin: 22,
-    portMax: 22,
-    cidr: '0.0.0.0/0',
-    remoteGroupId: null,
-    ethertype: 'IPv4',
-    ...over,
-  });
+  const spec = ruleSpec;
 
   it('authorizes ingress or egress by direction, with ports and cidrlist', () => {
     expect(ruleToCloudStack(spec({}), 'sg1', null, 'dc')).toEqual({
