@@ -109,3 +109,24 @@ export function toConnection<R, T>(
     },
   };
 }
+
+export interface ListArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+/**
+ * A page of a list held in memory (a cloud's answer): `after` is the id of the last item of
+ * the previous page; an id no longer in the list is refused like any foreign cursor.
+ */
+export function pageOf<T>(items: T[], args: ListArgs, idOf: (item: T) => string): ConnectionShape<T> {
+  const limit = pageSize(args.first);
+  const cursor = decodeCursor(args.after, 1);
+  let start = 0;
+  if (cursor) {
+    const index = items.findIndex((item) => idOf(item) === cursor[0]);
+    if (index < 0) throw badInput('after', 'is not a cursor from this list');
+    start = index + 1;
+  }
+  return toConnection(items.slice(start, start + limit + 1), limit, items.length, !!cursor, (item) => encodeCursor([idOf(item)]), (item) => item);
+}

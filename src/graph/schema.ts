@@ -4,18 +4,51 @@ import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
 import { authChecker } from './access';
 import { AuditResolver } from './audit/audit.resolver';
+import { VolumeBackupFields, VolumeBackupResolver } from './backup/backup.resolver';
+import { CatalogResolver } from './catalog/catalog.resolver';
 import { DatacenterResolver } from './datacenter/datacenter.resolver';
+import { FloatingIpFields, FloatingIpResolver } from './floating-ip/floating-ip.resolver';
+import { InstanceAddressResolver, InstanceFields, InstanceResolver } from './instance/instance.resolver';
+import { JobResolver } from './job/job.resolver';
+import { KeyPairFields } from './key-pair/key-pair.resolver';
+import { NetworkMutations } from './network/network.mutations';
+import { NetworkFields, NetworkResolver } from './network/network.resolver';
 import { NodeResolver } from './node/node.resolver';
+import { SecurityGroupFields, SecurityGroupResolver, SecurityGroupRuleResolver } from './security-group/security-group.resolver';
 import { SessionResolver } from './session/session.resolver';
+import { SubnetFields, SubnetResolver } from './subnet/subnet.resolver';
+import { TenancyMutations } from './tenancy/tenancy.mutations';
 import { TenancyResolver } from './tenancy/tenancy.resolver';
 import { UserResolver } from './user/user.resolver';
+import { VolumeFields, VolumeResolver } from './volume/volume.resolver';
 
 export const resolvers = [
   NodeResolver,
   SessionResolver,
   UserResolver,
   DatacenterResolver,
+  CatalogResolver,
   TenancyResolver,
+  TenancyMutations,
+  JobResolver,
+  NetworkFields,
+  NetworkResolver,
+  NetworkMutations,
+  SubnetFields,
+  SubnetResolver,
+  InstanceFields,
+  InstanceResolver,
+  InstanceAddressResolver,
+  VolumeFields,
+  VolumeResolver,
+  VolumeBackupFields,
+  VolumeBackupResolver,
+  FloatingIpFields,
+  FloatingIpResolver,
+  SecurityGroupFields,
+  SecurityGroupResolver,
+  SecurityGroupRuleResolver,
+  KeyPairFields,
   AuditResolver,
 ] as const;
 

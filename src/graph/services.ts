@@ -8,7 +8,9 @@ import type { SecretBox } from '../security/secret-box';
 import type { Db } from '../store/db';
 import { UserStore } from '../store/users';
 import { AuditService } from './audit/audit.service';
+import { CatalogService } from './catalog/catalog.service';
 import { DatacenterService } from './datacenter/datacenter.service';
+import { JobService } from './job/job.service';
 import type { LoginThrottle } from './session/login-throttle';
 import { SessionService } from './session/session.service';
 import { TenancyService } from './tenancy/tenancy.service';
@@ -41,15 +43,21 @@ export interface AppServices {
   users: UserService;
   datacenters: DatacenterService;
   tenancies: TenancyService;
+  jobs: JobService;
+  catalog: CatalogService;
   audit: AuditService;
 }
 
 export function createServices(deps: AppDeps, request: RequestInfo): AppServices {
+  const datacenters = new DatacenterService(deps);
+  const jobs = new JobService(deps);
   return {
     sessions: new SessionService(deps, request),
     users: new UserService(deps),
-    datacenters: new DatacenterService(deps),
-    tenancies: new TenancyService(deps),
+    datacenters,
+    tenancies: new TenancyService(deps, datacenters, jobs),
+    jobs,
+    catalog: new CatalogService(),
     audit: new AuditService(deps, request),
   };
 }

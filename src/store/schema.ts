@@ -343,3 +343,7 @@ export type SessionRow = typeof sessions.$inferSelect;
 export type DatacenterRow = typeof datacenters.$inferSelect;
 export type TenancyRow = typeof tenancies.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
+export type JobRow = typeof jobs.$inferSelect;
+export type JobEventRow = typeof jobEvents.$inferSelect;
+export type WorkOrderRow = typeof workOrders.$inferSelect;
+export type WorkOrderItemRow = typeof workOrderItems.$inferSelect;

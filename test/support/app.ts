@@ -43,6 +43,8 @@ export interface TestGateway {
   url: string;
   config: Config;
   store: TestStore;
+  /** The embedded simulators' base URLs (`SIMULATORS=true`), for `/_sim/stats` and `/_sim/faults`. */
+  simulators: { openstack: string; cloudstack: string } | null;
   /** Runs an operation over HTTP POST, as `token` when given. */
   gql<T, V>(
     document: TypedDocumentNode<T, V> | string,
@@ -69,7 +71,7 @@ export async function startGateway(
 ): Promise<TestGateway> {
   const config = loadConfig(testEnv(env), { inMemory: true });
   const app = buildApp(config, { store, logger: options.logger });
-  const { url } = await app.start();
+  const { url, simulators } = await app.start();
 
   const gql: TestGateway['gql'] = async (document, variables, options = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
@@ -97,6 +99,7 @@ export async function startGateway(
     url,
     config,
     store,
+    simulators,
     gql,
     login,
     adminToken: async () => (admin ??= await login(ADMIN_LOGIN, ADMIN_PASSWORD)),

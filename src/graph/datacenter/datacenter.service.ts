@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { AppError, badInput, ErrorCode, isUniqueViolation, notFound, parseInput } from '../../errors';
 import { datacenters, tenancies, type DatacenterRow } from '../../store/schema';
-import type { DatacenterEndpoint } from '../../clouds/driver';
+import type { CloudDriver, DatacenterEndpoint } from '../../clouds/driver';
 import type { Viewer } from '../context';
 import { localId } from '../node/global-id';
 import type { AppDeps } from '../services';
@@ -190,6 +190,11 @@ export class DatacenterService {
       region: row.region,
       externalNetwork: row.externalNetwork,
     };
+  }
+
+  /** The datacenter's driver (one per datacenter and row version, kept by the registry). */
+  driver(row: DatacenterRow): CloudDriver {
+    return this.deps.clouds.driver(this.endpoint(row), row.updatedAt.toISOString());
   }
 
   /** The administrator credentials, for the drivers. Never returned to a client. */

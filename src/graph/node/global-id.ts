@@ -55,3 +55,36 @@ export function localId(id: string, kind: NodeKind, label: string = kind): strin
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Kinds that live in a cloud: their ids carry the datacenter, the tenancy and the cloud's id. */
+export type ResourceKind = 'Network' | 'Subnet' | 'Instance' | 'Volume' | 'VolumeBackup' | 'FloatingIp' | 'SecurityGroup' | 'KeyPair';
+
+/** Where a cloud resource lives: enough to reach it through its tenant's own credentials. */
+export interface ResourceRef {
+  datacenterId: string;
+  tenancyId: string;
+  /** The cloud's own id (key pairs: their name). */
+  cloudId: string;
+}
+
+export function encodeResourceId(kind: ResourceKind, ref: ResourceRef): string {
+  return encodeId(kind, ref.datacenterId, ref.tenancyId, ref.cloudId);
+}
+
+/** The reference inside an id of `kind`; anything else is NOT_FOUND, like an id of another tenant. */
+export function resourceRef(id: string, kind: ResourceKind, label: string = kind): ResourceRef {
+  const decoded = decodeId(id);
+  if (
+    !decoded ||
+    decoded.kind !== kind ||
+    decoded.parts.length !== 3 ||
+    !UUID.test(decoded.parts[0]) ||
+    !UUID.test(decoded.parts[1]) ||
+    !decoded.parts[2] ||
+    decoded.parts[2].length > 255
+  ) {
+    throw new AppError(ErrorCode.NOT_FOUND, `${label} not found.`);
+  }
+  const [datacenterId, tenancyId, cloudId] = decoded.parts;
+  return { datacenterId, tenancyId, cloudId };
+}

@@ -1,10 +1,56 @@
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Args, ArgsType, Ctx, Field, FieldResolver, Resolver, Root } from 'type-graphql';
 import { notFound } from '../../errors';
+import type { ConnectionShape } from '../connection';
 import type { Context } from '../context';
 import { Datacenter } from '../datacenter/datacenter.type';
+import { BackupStatus, VolumeBackup, VolumeBackupConnection } from '../backup/backup.type';
+import { FloatingIp, FloatingIpConnection, FloatingIpStatus } from '../floating-ip/floating-ip.type';
+import { Instance, InstanceConnection, InstanceStatus } from '../instance/instance.type';
+import { KeyPair, KeyPairConnection } from '../key-pair/key-pair.type';
+import { Network, NetworkConnection, NetworkStatus } from '../network/network.type';
+import { SecurityGroup, SecurityGroupConnection } from '../security-group/security-group.type';
 import { User } from '../user/user.type';
+import { Volume, VolumeConnection, VolumeStatus } from '../volume/volume.type';
+import { Quota } from './quota.type';
+import { listPage, ResourceListArgs } from './resource-list';
+import type { TenantScope } from './tenancy.scope';
 import { Tenancy } from './tenancy.type';
 
+@ArgsType()
+export class NetworkListArgs extends ResourceListArgs {
+  @Field(() => NetworkStatus, { nullable: true }) status?: NetworkStatus | null;
+}
+
+@ArgsType()
+export class InstanceListArgs extends ResourceListArgs {
+  @Field(() => InstanceStatus, { nullable: true }) status?: InstanceStatus | null;
+}
+
+@ArgsType()
+export class VolumeListArgs extends ResourceListArgs {
+  @Field(() => VolumeStatus, { nullable: true }) status?: VolumeStatus | null;
+}
+
+@ArgsType()
+export class BackupListArgs extends ResourceListArgs {
+  @Field(() => BackupStatus, { nullable: true }) status?: BackupStatus | null;
+}
+
+@ArgsType()
+export class FloatingIpListArgs extends ResourceListArgs {
+  @Field(() => FloatingIpStatus, { nullable: true }) status?: FloatingIpStatus | null;
+}
+
+/** An empty page: a tenancy that is not ACTIVE has nothing in its cloud to show. */
+function empty<T>(): ConnectionShape<T> {
+  return { edges: [], nodes: [], totalCount: 0, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+}
+
+/**
+ * A tenancy's resources. Each list is one driver call per tenancy and request, whatever else
+ * asks for the same kind; a datacenter that fails costs only these fields (null, with the
+ * error naming the datacenter), never the rest of the answer.
+ */
 @Resolver(() => Tenancy)
 export class TenancyResolver {
   @FieldResolver(() => User)
@@ -20,4 +66,65 @@ export class TenancyResolver {
     if (!row) throw notFound('Datacenter');
     return Datacenter.fromRow(row);
   }
+
+  @FieldResolver(() => Quota, { nullable: true, description: 'Limits and use in the datacenter.' })
+  async quota(@Root() tenancy: Tenancy, @Ctx() ctx: Context): Promise<Quota | null> {
+    const scope = await scopeOf(tenancy, ctx);
+    return scope ? Quota.from(await scope.loaders.quota()) : null;
+  }
+
+  @FieldResolver(() => NetworkConnection, { nullable: true })
+  async networks(@Root() tenancy: Tenancy, @Args() args: NetworkListArgs, @Ctx() ctx: Context) {
+    const scope = await scopeOf(tenancy, ctx);
+    if (!scope) return empty<Network>();
+    return listPage((await scope.loaders.allNetworks()).map((m) => Network.from(scope, m)), args);
+  }
+
+  @FieldResolver(() => InstanceConnection, { nullable: true })
+  async instances(@Root() tenancy: Tenancy, @Args() args: InstanceListArgs, @Ctx() ctx: Context) {
+    const scope = await scopeOf(tenancy, ctx);
+    if (!scope) return empty<Instance>();
+    return listPage((await scope.loaders.allInstances()).map((m) => Instance.from(scope, m)), args);
+  }
+
+  @FieldResolver(() => VolumeConnection, { nullable: true })
+  async volumes(@Root() tenancy: Tenancy, @Args() args: VolumeListArgs, @Ctx() ctx: Context) {
+    const scope = await scopeOf(tenancy, ctx);
+    if (!scope) return empty<Volume>();
+    return listPage((await scope.loaders.allVolumes()).map((m) => Volume.from(scope, m)), args);
+  }
+
+  @FieldResolver(() => VolumeBackupConnection, { nullable: true })
+  async backups(@Root() tenancy: Tenancy, @Args() args: BackupListArgs, @Ctx() ctx: Context) {
+    const scope = await scopeOf(tenancy, ctx);
+    if (!scope) return empty<VolumeBackup>();
+    return listPage((await scope.loaders.allBackups()).map((m) => VolumeBackup.from(scope, m)), args);
+  }
+
+  @FieldResolver(() => FloatingIpConnection, { nullable: true })
+  async floatingIps(@Root() tenancy: Tenancy, @Args() args: FloatingIpListArgs, @Ctx() ctx: Context) {
+    const scope = await scopeOf(tenancy, ctx);
+    if (!scope) return empty<FloatingIp>();
+    return listPage((await scope.loaders.allFloatingIps()).map((m) => FloatingIp.from(scope, m)), args);
+  }
+
+  @FieldResolver(() => SecurityGroupConnection, { nullable: true })
+  async securityGroups(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context) {
+    const scope = await scopeOf(tenancy, ctx);
+    if (!scope) return empty<SecurityGroup>();
+    return listPage((await scope.loaders.allSecurityGroups()).map((m) => SecurityGroup.from(scope, m)), args);
+  }
+
+  @FieldResolver(() => KeyPairConnection, { nullable: true })
+  async keyPairs(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context) {
+    const scope = await scopeOf(tenancy, ctx);
+    if (!scope) return empty<KeyPair>();
+    return listPage((await scope.loaders.allKeyPairs()).map((m) => KeyPair.from(scope, m)), args);
+  }
+}
+
+/** The tenancy's scope, or null when it is not ACTIVE (nothing to read in its cloud). */
+async function scopeOf(tenancy: Tenancy, ctx: Context): Promise<TenantScope | null> {
+  if (tenancy.row.status !== 'ACTIVE') return null;
+  return ctx.services.tenancies.scope(ctx.viewer!, tenancy.row.id);
 }

@@ -1,10 +1,37 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
-import { tenancies } from '../../store/schema';
+import DataLoader from 'dataloader';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { CloudError, type TenantCredentials } from '../../clouds/driver';
+import { AppError, ErrorCode, conflict, notFound } from '../../errors';
+import { tenancies, users, type TenancyRow } from '../../store/schema';
+import type { Viewer } from '../context';
+import type { DatacenterService } from '../datacenter/datacenter.service';
+import type { JobService } from '../job/job.service';
+import type { Job } from '../job/job.type';
+import { localId, resourceRef, type ResourceKind } from '../node/global-id';
 import type { AppDeps } from '../services';
+import { TenantScope } from './tenancy.scope';
 import { Tenancy } from './tenancy.type';
 
+const credentialsAad = (id: string) => `tenancy:${id}:credentials`;
+
+/** The cloud's own name for a user's tenant: `ct_<ctAccountId>` (the portal's convention). */
+export function tenantName(user: { id: string; ctAccountId: string | null }): string {
+  return `ct_${user.ctAccountId ?? user.id.replace(/-/g, '')}`;
+}
+
+export interface RegistrationResult {
+  job: Job;
+  tenancy: Tenancy;
+}
+
 export class TenancyService {
-  constructor(private readonly deps: AppDeps) {}
+  private readonly scopes = new Map<string, Promise<TenantScope>>();
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly datacenters: DatacenterService,
+    private readonly jobs: JobService,
+  ) {}
 
   /** The live tenancies of a user, oldest first. */
   async ofUser(userId: string): Promise<Tenancy[]> {
@@ -13,6 +40,188 @@ export class TenancyService {
       .from(tenancies)
       .where(and(eq(tenancies.userId, userId), isNull(tenancies.removedAt)))
       .orderBy(asc(tenancies.createdAt));
+    for (const row of rows) this.loader.prime(row.id, row);
     return rows.map(Tenancy.fromRow);
   }
+
+  private readonly loader = new DataLoader<string, TenancyRow | null>(async (ids) => {
+    const rows = await this.deps.db.select().from(tenancies).where(inArray(tenancies.id, [...ids]));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  /** A live tenancy the viewer may see: its own, or any for admins. Anything else is NOT_FOUND. */
+  async get(viewer: Viewer, id: string): Promise<TenancyRow> {
+    return this.owned(viewer, localId(id, 'Tenancy'));
+  }
+
+  private async owned(viewer: Viewer, tenancyId: string): Promise<TenancyRow> {
+    const row = await this.loader.load(tenancyId);
+    if (!row || row.removedAt || (viewer.role !== 'ADMIN' && row.userId !== viewer.userId)) throw notFound('Tenancy');
+    return row;
+  }
+
+  /**
+   * The tenancy as the request reaches it: ownership checked, tenant credentials opened, one
+   * set of loaders per request. A tenancy that is not ACTIVE has no cloud to reach (CONFLICT).
+   */
+  scope(viewer: Viewer, tenancyId: string): Promise<TenantScope> {
+    let pending = this.scopes.get(tenancyId);
+    if (!pending) {
+      pending = this.openScope(viewer, tenancyId);
+      pending.catch(() => this.scopes.delete(tenancyId));
+      this.scopes.set(tenancyId, pending);
+    }
+    return pending;
+  }
+
+  /** By the tenancy's global id (mutation inputs). */
+  scopeOf(viewer: Viewer, tenancyGlobalId: string): Promise<TenantScope> {
+    return this.scope(viewer, localId(tenancyGlobalId, 'Tenancy'));
+  }
+
+  /** The scope and cloud id behind a resource's global id; another tenant's id is NOT_FOUND. */
+  async resource(viewer: Viewer, id: string, kind: ResourceKind, label: string = kind): Promise<{ scope: TenantScope; cloudId: string }> {
+    const ref = resourceRef(id, kind, label);
+    let scope: TenantScope;
+    try {
+      scope = await this.scope(viewer, ref.tenancyId);
+    } catch (err) {
+      if (err instanceof AppError && (err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.CONFLICT)) throw notFound(label);
+      throw err;
+    }
+    if (scope.datacenter.id !== ref.datacenterId) throw notFound(label);
+    return { scope, cloudId: ref.cloudId };
+  }
+
+  private async openScope(viewer: Viewer, tenancyId: string): Promise<TenantScope> {
+    const row = await this.owned(viewer, tenancyId);
+    if (row.status !== 'ACTIVE' || !row.credentials) {
+      throw new AppError(ErrorCode.CONFLICT, `The tenancy is ${row.status}: register it again before using it.`);
+    }
+    const dc = await this.datacenters.byId(row.datacenterId);
+    if (!dc) throw notFound('Tenancy');
+    const cloud = this.datacenters.driver(dc);
+    const credentials = this.deps.secrets.openJson<TenantCredentials>(row.credentials, credentialsAad(row.id));
+    return new TenantScope(row, dc, cloud, cloud.tenant(credentials));
+  }
+
+  /** Scopes of every ACTIVE tenancy of a user whose datacenter is live (cleanup, initialisation). */
+  async activeScopes(viewer: Viewer, userId: string): Promise<TenantScope[]> {
+    const rows = (await this.ofUser(userId)).map((t) => t.row).filter((r) => r.status === 'ACTIVE');
+    return Promise.all(rows.map((r) => this.scope(viewer, r.id)));
+  }
+
+  /**
+   * Binds a user to a datacenter: the tenant (OpenStack project + user + role; CloudStack
+   * account + user + keys) is made with the datacenter's admin credentials and its own random
+   * credentials are sealed in the tenancy. Idempotent: an ACTIVE tenancy is returned as is; a
+   * FAILED one is tried again, and the cloud adopts what a previous try already made.
+   */
+  async register(viewer: Viewer, userGlobalId: string, datacenterGlobalId: string): Promise<RegistrationResult> {
+    const userId = localId(userGlobalId, 'User');
+    const [user] = await this.deps.db.select().from(users).where(and(eq(users.id, userId), isNull(users.deletedAt)));
+    if (!user) throw notFound('User');
+    const dc = await this.datacenters.get(viewer, datacenterGlobalId);
+    if (dc.removedAt) throw notFound('Datacenter');
+    if (dc.state !== 'ENABLED') throw conflict('The datacenter is DISABLED: it takes no new tenancies.', 'datacenterId');
+
+    let [row] = await this.deps.db
+      .select()
+      .from(tenancies)
+      .where(and(eq(tenancies.userId, userId), eq(tenancies.datacenterId, dc.id), isNull(tenancies.removedAt)));
+    if (row?.status === 'REMOVING') throw conflict('The tenancy is being removed.');
+    if (!row) {
+      [row] = await this.deps.db
+        .insert(tenancies)
+        .values({ userId, datacenterId: dc.id, status: 'PENDING' })
+        .onConflictDoNothing()
+        .returning();
+      if (!row) throw conflict('The user is being registered in this datacenter already.');
+    }
+    const tenancyId = row.id;
+    const spec = { kind: 'registerTenancy', viewer, userId, datacenterId: dc.id, datacenterName: dc.shortName, tenancyId, resourceId: Tenancy.globalId(tenancyId) };
+    const outcome = await this.jobs.attempt(spec, async (run) => {
+      if (row.status === 'ACTIVE') return;
+      await run.progress(10, `provisioning ${tenantName(user)}`);
+      try {
+        const tenant = await this.datacenters.driver(dc).admin().provisionTenant({
+          name: tenantName(user),
+          userName: user.username,
+          email: user.email,
+        });
+        await this.deps.db
+          .update(tenancies)
+          .set({
+            status: 'ACTIVE',
+            error: null,
+            cloudProjectId: tenant.projectId,
+            cloudUserId: tenant.userId,
+            cloudDomainId: tenant.credentials.kind === 'OPENSTACK' ? tenant.credentials.domain : tenant.credentials.domainId,
+            credentials: this.deps.secrets.sealJson(tenant.credentials, credentialsAad(tenancyId)),
+            updatedAt: new Date(),
+          })
+          .where(eq(tenancies.id, tenancyId));
+      } catch (err) {
+        const error = err instanceof CloudError ? { ...err.toInfo(), datacenter: err.datacenter } : { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' };
+        await this.deps.db.update(tenancies).set({ status: 'FAILED', error, updatedAt: new Date() }).where(eq(tenancies.id, tenancyId));
+        throw err;
+      }
+    });
+    // A cloud's refusal is kept on the tenancy (FAILED, with the cloud's words) and shown in the payload.
+    if ('error' in outcome && !(outcome.error instanceof CloudError)) throw outcome.error;
+    const { job } = outcome;
+    const fresh = await this.reload(tenancyId);
+    return { job, tenancy: Tenancy.fromRow(fresh) };
+  }
+
+  /**
+   * Ends a tenancy: the tenant is removed from the cloud and the row is marked removed. Refused
+   * while the tenant still holds resources (cleanupUserResources removes them first).
+   */
+  async unregister(viewer: Viewer, tenancyGlobalId: string): Promise<RegistrationResult> {
+    const row = await this.get(viewer, tenancyGlobalId);
+    const dc = await this.datacenters.byId(row.datacenterId, true);
+    if (!dc) throw notFound('Tenancy');
+    const spec = { kind: 'unregisterTenancy', viewer, userId: row.userId, datacenterId: dc.id, datacenterName: dc.shortName, tenancyId: row.id, resourceId: Tenancy.globalId(row.id) };
+    const { job } = await this.jobs.run(spec, async (run) => {
+      if (row.status === 'ACTIVE') {
+        const scope = await this.scope(viewer, row.id);
+        const held = await heldResources(scope);
+        if (held.length) throw conflict(`The tenant still holds ${held.join(', ')}: clean up the user's resources first.`);
+        await run.progress(50, 'removing the tenant');
+        await scope.cloud.admin().removeTenant({ projectId: row.cloudProjectId!, userId: row.cloudUserId! });
+      }
+      await this.deps.db.update(tenancies).set({ removedAt: new Date(), updatedAt: new Date() }).where(eq(tenancies.id, row.id));
+    });
+    this.scopes.delete(row.id);
+    return { job, tenancy: Tenancy.fromRow(await this.reload(row.id)) };
+  }
+
+  private async reload(id: string): Promise<TenancyRow> {
+    const [row] = await this.deps.db.select().from(tenancies).where(eq(tenancies.id, id));
+    this.loader.clear(id).prime(id, row);
+    return row;
+  }
+}
+
+/** What a tenant still has in its cloud, as "2 instances, 1 network". */
+async function heldResources(scope: TenantScope): Promise<string[]> {
+  const l = scope.loaders;
+  const [instances, volumes, networks, floatingIps] = await Promise.all([
+    l.allInstances().then((all) => all.filter((i) => i.status !== 'DELETED')),
+    l.allVolumes(),
+    l.allNetworks(),
+    l.allFloatingIps(),
+  ]);
+  return (
+    [
+      [instances.length, 'instance'],
+      [volumes.length, 'volume'],
+      [networks.length, 'network'],
+      [floatingIps.length, 'floating IP'],
+    ] as const
+  )
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => `${n} ${what}${n > 1 ? 's' : ''}`);
 }

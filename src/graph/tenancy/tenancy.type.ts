@@ -28,6 +28,10 @@ export class Tenancy extends Node {
   @Field()
   updatedAt!: Date;
 
+  static globalId(id: string): string {
+    return encodeId('Tenancy', id);
+  }
+
   static fromRow(row: TenancyRow): Tenancy {
     const t = new Tenancy();
     t.row = row;

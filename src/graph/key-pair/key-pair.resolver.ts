@@ -1,0 +1,4 @@
+import { resourceFields } from '../tenancy/resource.resolver';
+import { KeyPair } from './key-pair.type';
+
+export const KeyPairFields = resourceFields(KeyPair);

@@ -1,0 +1,30 @@
+import { Field, ObjectType } from 'type-graphql';
+import type { KeyPair as KeyPairModel } from '../../clouds/driver';
+import { Connection } from '../connection';
+import { Node } from '../node/node.interface';
+import { TenantResource } from '../tenancy/resource';
+import type { TenantScope } from '../tenancy/tenancy.scope';
+
+@ObjectType({ implements: [Node, TenantResource], description: 'An SSH key pair. Its private key is shown once, when the cloud makes it.' })
+export class KeyPair extends TenantResource {
+  model!: KeyPairModel;
+
+  @Field() name!: string;
+  @Field() fingerprint!: string;
+  @Field(() => String, { nullable: true }) publicKey!: string | null;
+
+  static from(scope: TenantScope, model: KeyPairModel): KeyPair {
+    const k = new KeyPair();
+    k.scope = scope;
+    k.model = model;
+    k.id = scope.id('KeyPair', model.name);
+    k.cloudId = model.name;
+    k.name = model.name;
+    k.fingerprint = model.fingerprint;
+    k.publicKey = model.publicKey;
+    return k;
+  }
+}
+
+export const KeyPairConnection = Connection('KeyPair', KeyPair);
+export type KeyPairConnection = InstanceType<typeof KeyPairConnection>;

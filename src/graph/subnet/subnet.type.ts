@@ -1,0 +1,34 @@
+import { Field, ObjectType } from 'type-graphql';
+import type { Subnet as SubnetModel } from '../../clouds/driver';
+import { Connection } from '../connection';
+import { Node } from '../node/node.interface';
+import { TenantResource } from '../tenancy/resource';
+import type { TenantScope } from '../tenancy/tenancy.scope';
+
+@ObjectType({ implements: [Node, TenantResource], description: 'An address range of a network (CloudStack: a VPC tier).' })
+export class Subnet extends TenantResource {
+  model!: SubnetModel;
+
+  @Field() name!: string;
+  @Field() cidr!: string;
+  @Field(() => String, { nullable: true }) gatewayIp!: string | null;
+  @Field() enableDhcp!: boolean;
+  @Field(() => [String]) dnsNameservers!: string[];
+
+  static from(scope: TenantScope, model: SubnetModel): Subnet {
+    const s = new Subnet();
+    s.scope = scope;
+    s.model = model;
+    s.id = scope.id('Subnet', model.id);
+    s.cloudId = model.id;
+    s.name = model.name;
+    s.cidr = model.cidr;
+    s.gatewayIp = model.gatewayIp;
+    s.enableDhcp = model.enableDhcp;
+    s.dnsNameservers = model.dnsNameservers;
+    return s;
+  }
+}
+
+export const SubnetConnection = Connection('Subnet', Subnet);
+export type SubnetConnection = InstanceType<typeof SubnetConnection>;

@@ -1,0 +1,176 @@
+import DataLoader from 'dataloader';
+import type {
+  FloatingIp,
+  Instance,
+  IpAvailability,
+  KeyPair,
+  Network,
+  Quota,
+  SecurityGroup,
+  Subnet,
+  TenantDriver,
+  Volume,
+  VolumeBackup,
+} from '../../clouds/driver';
+
+/**
+ * One tenancy's loaders for one request: every id or parent id a level of the query asks for
+ * becomes one batched driver call, so the upstream calls of a query depend on the tenancies
+ * and kinds it touches, never on how many resources it returns. Lists prime the by-id loaders,
+ * so a resource listed once is not fetched again by id.
+ */
+export class TenancyLoaders {
+  readonly networks: DataLoader<string, Network | null>;
+  readonly subnets: DataLoader<string, Subnet | null>;
+  readonly subnetsOfNetwork: DataLoader<string, Subnet[]>;
+  readonly instances: DataLoader<string, Instance | null>;
+  /** Instances with an address on the network. */
+  readonly instancesOfNetwork: DataLoader<string, Instance[]>;
+  readonly volumes: DataLoader<string, Volume | null>;
+  readonly volumesOfInstance: DataLoader<string, Volume[]>;
+  readonly backups: DataLoader<string, VolumeBackup | null>;
+  readonly backupsOfVolume: DataLoader<string, VolumeBackup[]>;
+  readonly floatingIps: DataLoader<string, FloatingIp | null>;
+  readonly floatingIpsOfInstance: DataLoader<string, FloatingIp[]>;
+  readonly securityGroups: DataLoader<string, SecurityGroup | null>;
+  /** By name: key pairs are named. */
+  readonly keyPairs: DataLoader<string, KeyPair | null>;
+  readonly ipAvailability: DataLoader<string, IpAvailability | null>;
+
+  private readonly everything = new Map<string, Promise<unknown[]>>();
+  private quotaPromise: Promise<Quota> | null = null;
+
+  constructor(private readonly driver: TenantDriver) {
+    this.networks = byIds((ids) => driver.listNetworks({ ids }), (n) => n.id);
+    this.subnets = byIds((ids) => driver.listSubnets({ ids }), (s) => s.id);
+    this.instances = byIds((ids) => driver.listInstances({ ids }), (i) => i.id);
+    this.volumes = byIds((ids) => driver.listVolumes({ ids }), (v) => v.id);
+    this.backups = byIds((ids) => driver.listBackups({ ids }), (b) => b.id);
+    this.floatingIps = byIds((ids) => driver.listFloatingIps({ ids }), (f) => f.id);
+    this.securityGroups = byIds((ids) => driver.listSecurityGroups({ ids }), (g) => g.id);
+    this.keyPairs = byIds((ids) => driver.listKeyPairs({ ids }), (k) => k.name);
+    this.ipAvailability = byIds((ids) => driver.ipAvailability(ids), (a) => a.networkId);
+
+    this.subnetsOfNetwork = byParents(
+      (parentIds) => driver.listSubnets({ parentIds }).then((list) => this.prime(this.subnets, list, (s) => s.id)),
+      (s) => [s.networkId],
+    );
+    this.instancesOfNetwork = byParents(
+      (parentIds) => driver.listInstances({ parentIds }).then((list) => this.prime(this.instances, list, (i) => i.id)),
+      (i) => i.addresses.map((a) => a.networkId),
+    );
+    this.volumesOfInstance = byParents(
+      (parentIds) => driver.listVolumes({ parentIds }).then((list) => this.prime(this.volumes, list, (v) => v.id)),
+      (v) => (v.instanceId ? [v.instanceId] : []),
+    );
+    this.backupsOfVolume = byParents(
+      (parentIds) => driver.listBackups({ parentIds }).then((list) => this.prime(this.backups, list, (b) => b.id)),
+      (b) => [b.volumeId],
+    );
+    this.floatingIpsOfInstance = byParents(
+      (parentIds) => driver.listFloatingIps({ parentIds }).then((list) => this.prime(this.floatingIps, list, (f) => f.id)),
+      (f) => (f.instanceId ? [f.instanceId] : []),
+    );
+  }
+
+  /** Every network of the tenancy (one driver call per request). */
+  allNetworks(): Promise<Network[]> {
+    return this.all('networks', () => this.driver.listNetworks(), this.networks, (n) => n.id);
+  }
+
+  allInstances(): Promise<Instance[]> {
+    return this.all('instances', () => this.driver.listInstances(), this.instances, (i) => i.id);
+  }
+
+  allVolumes(): Promise<Volume[]> {
+    return this.all('volumes', () => this.driver.listVolumes(), this.volumes, (v) => v.id);
+  }
+
+  allBackups(): Promise<VolumeBackup[]> {
+    return this.all('backups', () => this.driver.listBackups(), this.backups, (b) => b.id);
+  }
+
+  allFloatingIps(): Promise<FloatingIp[]> {
+    return this.all('floatingIps', () => this.driver.listFloatingIps(), this.floatingIps, (f) => f.id);
+  }
+
+  allSecurityGroups(): Promise<SecurityGroup[]> {
+    return this.all('securityGroups', () => this.driver.listSecurityGroups(), this.securityGroups, (g) => g.id);
+  }
+
+  allKeyPairs(): Promise<KeyPair[]> {
+    return this.all('keyPairs', () => this.driver.listKeyPairs(), this.keyPairs, (k) => k.name);
+  }
+
+  quota(): Promise<Quota> {
+    this.quotaPromise ??= this.driver.quota();
+    return this.quotaPromise;
+  }
+
+  /** Forgets everything: after a mutation, the next read sees the cloud as it is now. */
+  clear(): void {
+    for (const loader of [
+      this.networks,
+      this.subnets,
+      this.subnetsOfNetwork,
+      this.instances,
+      this.instancesOfNetwork,
+      this.volumes,
+      this.volumesOfInstance,
+      this.backups,
+      this.backupsOfVolume,
+      this.floatingIps,
+      this.floatingIpsOfInstance,
+      this.securityGroups,
+      this.keyPairs,
+      this.ipAvailability,
+    ] as DataLoader<string, unknown>[]) {
+      loader.clearAll();
+    }
+    this.everything.clear();
+    this.quotaPromise = null;
+  }
+
+  private all<T>(key: string, list: () => Promise<T[]>, loader: DataLoader<string, T | null>, idOf: (item: T) => string): Promise<T[]> {
+    let pending = this.everything.get(key) as Promise<T[]> | undefined;
+    if (!pending) {
+      pending = list().then((items) => this.prime(loader, items, idOf));
+      // A failed list is not remembered: the next field that asks tries again.
+      pending.catch(() => this.everything.delete(key));
+      this.everything.set(key, pending);
+    }
+    return pending;
+  }
+
+  private prime<T>(loader: DataLoader<string, T | null>, items: T[], idOf: (item: T) => string): T[] {
+    for (const item of items) loader.prime(idOf(item), item);
+    return items;
+  }
+}
+
+/** N ids → one list call; a missing id answers null. */
+function byIds<T>(list: (ids: string[]) => Promise<T[]>, idOf: (item: T) => string): DataLoader<string, T | null> {
+  return new DataLoader<string, T | null>(
+    async (ids) => {
+      const items = await list([...ids]);
+      const found = new Map(items.map((item) => [idOf(item), item]));
+      return ids.map((id) => found.get(id) ?? null);
+    },
+    { maxBatchSize: 500 },
+  );
+}
+
+/** N parent ids → one list call; each parent gets its children (an item may have several parents). */
+function byParents<T>(list: (parentIds: string[]) => Promise<T[]>, parentsOf: (item: T) => string[]): DataLoader<string, T[]> {
+  return new DataLoader<string, T[]>(
+    async (parentIds) => {
+      const items = await list([...parentIds]);
+      const children = new Map<string, T[]>(parentIds.map((id) => [id, []]));
+      for (const item of items) {
+        for (const parent of new Set(parentsOf(item))) children.get(parent)?.push(item);
+      }
+      return parentIds.map((id) => children.get(id)!);
+    },
+    { maxBatchSize: 500 },
+  );
+}

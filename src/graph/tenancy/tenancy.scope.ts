@@ -1,0 +1,36 @@
+import type { CloudDriver, TenantDriver } from '../../clouds/driver';
+import type { DatacenterRow, TenancyRow } from '../../store/schema';
+import { encodeResourceId, type ResourceKind } from '../node/global-id';
+import { TenancyLoaders } from './tenancy.loaders';
+
+/**
+ * One tenancy as a request reaches it: the datacenter, the tenant's own driver (its own cloud
+ * credentials scope every read and write) and the request's loaders for it.
+ */
+export class TenantScope {
+  readonly loaders: TenancyLoaders;
+
+  constructor(
+    readonly tenancy: TenancyRow,
+    readonly datacenter: DatacenterRow,
+    readonly cloud: CloudDriver,
+    readonly driver: TenantDriver,
+  ) {
+    this.loaders = new TenancyLoaders(driver);
+  }
+
+  /** The global id of one of this tenancy's resources. */
+  id(kind: ResourceKind, cloudId: string): string {
+    return encodeResourceId(kind, { datacenterId: this.datacenter.id, tenancyId: this.tenancy.id, cloudId });
+  }
+
+  /** What a job of this tenancy records. */
+  jobSpec() {
+    return {
+      userId: this.tenancy.userId,
+      datacenterId: this.datacenter.id,
+      datacenterName: this.datacenter.shortName,
+      tenancyId: this.tenancy.id,
+    };
+  }
+}

@@ -1,0 +1,115 @@
+import { openTestStore, type TestStore } from './store';
+import { startGateway, type TestGateway } from './app';
+
+/*
+ * The graph over real HTTP: a gateway in embedded mode with its two simulated datacenters
+ * (time scale 0: operations finish on the next poll), and tenants registered in both through
+ * the GraphQL API itself. The fixture lives for the whole file — registering tenants is what
+ * costs — so tests name what they create uniquely instead of emptying the store.
+ */
+
+export type Cloud = 'OPENSTACK' | 'CLOUDSTACK';
+export const CLOUDS: Cloud[] = ['OPENSTACK', 'CLOUDSTACK'];
+
+export interface Tenant {
+  userId: string;
+  username: string;
+  token: string;
+  /** Tenancy global ids by cloud. */
+  tenancy: Record<Cloud, string>;
+}
+
+export interface CloudFixture {
+  gw: TestGateway;
+  admin: string;
+  /** Datacenter global ids by cloud. */
+  datacenter: Record<Cloud, string>;
+  alice: Tenant;
+  bob: Tenant;
+  /** Runs an operation and fails the test on any error; returns `data`. */
+  ok<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T>;
+  /** Calls per operation a simulator answered since the last `resetStats`. */
+  stats(cloud: Cloud): Promise<{ total: number; operations: Record<string, number> }>;
+  resetStats(): Promise<void>;
+  /** Sets (or with `{}` clears) a simulator's injected faults. */
+  faults(cloud: Cloud, faults: Record<string, unknown>): Promise<void>;
+  simUrl(cloud: Cloud): string;
+}
+
+let counter = 0;
+/** A name no other test of the run uses. */
+export function unique(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid % 1000}-${counter}`;
+}
+
+export function useCloudGateway(env: Record<string, string | undefined> = {}): CloudFixture {
+  let store: TestStore | undefined;
+  let gw: TestGateway | undefined;
+  const f: Partial<CloudFixture> = {};
+
+  beforeAll(async () => {
+    store = await openTestStore();
+    gw = await startGateway(store, { SIMULATORS: 'true', SIM_TIME_SCALE: '0', ...env });
+    f.gw = gw;
+    f.admin = await gw.adminToken();
+    const ok: CloudFixture['ok'] = async (query, variables, token) => {
+      const res = await gw!.gql(query, variables as never, { token: token ?? f.admin });
+      if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${res.text}`);
+      return res.data as never;
+    };
+    f.ok = ok;
+    const dcs = await ok<{ datacenters: { id: string; kind: Cloud }[] }>('{ datacenters { id kind } }');
+    f.datacenter = Object.fromEntries(dcs.datacenters.map((d) => [d.kind, d.id])) as Record<Cloud, string>;
+    f.alice = await tenant(ok, f.datacenter, 'alice');
+    f.bob = await tenant(ok, f.datacenter, 'bob');
+    f.simUrl = (cloud) => (cloud === 'OPENSTACK' ? gw!.simulators!.openstack : gw!.simulators!.cloudstack);
+    f.stats = async (cloud) => (await (await fetch(`${f.simUrl!(cloud)}/_sim/stats`)).json()) as never;
+    f.resetStats = async () => {
+      await Promise.all(CLOUDS.map((c) => fetch(`${f.simUrl!(c)}/_sim/reset`, { method: 'POST' })));
+    };
+    f.faults = async (cloud, faults) => {
+      const res = await fetch(`${f.simUrl!(cloud)}/_sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latencyMs: 0, errorRate: 0, failingOperations: [], outage: false, hangMs: 0, ...faults }),
+      });
+      if (!res.ok) throw new Error(`faults: ${res.status} ${await res.text()}`);
+    };
+  }, 120_000);
+
+  afterAll(async () => {
+    await gw?.stop();
+    await store?.close();
+  });
+
+  return new Proxy({} as CloudFixture, {
+    get(_target, key) {
+      if (!f.gw) throw new Error('the cloud fixture starts in beforeAll; use it inside tests and hooks');
+      return f[key as keyof CloudFixture];
+    },
+  });
+}
+
+async function tenant(ok: CloudFixture['ok'], datacenter: Record<Cloud, string>, username: string): Promise<Tenant> {
+  const password = `${username}-password-1`;
+  const created = await ok<{ createUser: { id: string } }>(
+    'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }',
+    { input: { username, password, email: `${username}@example.com`, ctUserId: `ct_user_${username}`, ctAccountId: `acct_${username}` } },
+  );
+  const userId = created.createUser.id;
+  const tenancy = {} as Record<Cloud, string>;
+  for (const cloud of CLOUDS) {
+    const res = await ok<{ registerTenancy: { tenancy: { id: string; status: string; error: unknown } } }>(
+      'mutation($u: ID!, $d: ID!) { registerTenancy(userId: $u, datacenterId: $d) { tenancy { id status error } } }',
+      { u: userId, d: datacenter[cloud] },
+    );
+    if (res.registerTenancy.tenancy.status !== 'ACTIVE') throw new Error(`registration failed: ${JSON.stringify(res.registerTenancy.tenancy.error)}`);
+    tenancy[cloud] = res.registerTenancy.tenancy.id;
+  }
+  const login = await ok<{ login: { token: string } }>('mutation($l: String!, $p: String!) { login(login: $l, password: $p) { token } }', {
+    l: username,
+    p: password,
+  });
+  return { userId, username, token: login.login.token, tenancy };
+}
