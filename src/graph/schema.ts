@@ -3,6 +3,15 @@ import { GraphQLScalarType, lexicographicSortSchema, printSchema, type GraphQLSc
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
 import { authChecker } from './access';
+import { SubnetMutations } from './subnet/subnet.mutations';
+import { SecurityGroupMutations } from './security-group/security-group.mutations';
+import { InstanceMutations } from './instance/instance.mutations';
+import { KeyPairMutations } from './key-pair/key-pair.mutations';
+import { VolumeMutations } from './volume/volume.mutations';
+import { BackupMutations } from './backup/backup.mutations';
+import { FloatingIpMutations } from './floating-ip/floating-ip.mutations';
+import { CatalogMutations } from './catalog/catalog.mutations';
+import { CleanupMutations } from './cleanup/cleanup.mutations';
 import { AuditResolver } from './audit/audit.resolver';
 import { VolumeBackupFields, VolumeBackupResolver } from './backup/backup.resolver';
 import { CatalogResolver } from './catalog/catalog.resolver';
@@ -49,6 +58,15 @@ export const resolvers = [
   SecurityGroupResolver,
   SecurityGroupRuleResolver,
   KeyPairFields,
+  SubnetMutations,
+  SecurityGroupMutations,
+  InstanceMutations,
+  KeyPairMutations,
+  VolumeMutations,
+  BackupMutations,
+  FloatingIpMutations,
+  CatalogMutations,
+  CleanupMutations,
   AuditResolver,
 ] as const;
 

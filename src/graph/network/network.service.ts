@@ -1,7 +1,7 @@
 import { conflict, parseInput, badInput } from '../../errors';
 import type { Context } from '../context';
 import type { Job } from '../job/job.type';
-import { findResource } from '../tenancy/resource-lookup';
+import { findResource, runTenancyJob, tenancyInput } from '../tenancy/resource-lookup';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 import { firstHost } from './addressing';
 import { createNetworkRule, updateNetworkRule, type CreateNetworkInput, type UpdateNetworkInput } from './network.input';
@@ -23,9 +23,7 @@ export class NetworkService {
   async create(input: CreateNetworkInput): Promise<{ job: Job; network: Network | null }> {
     const v = parseInput(createNetworkRule, input);
     const { ctx } = this;
-    const scope = await ctx.services.tenancies.scopeOf(ctx.viewer!, v.tenancyId).catch(() => {
-      throw badInput('input.tenancyId', 'no such tenancy, or it is not ACTIVE');
-    });
+    const scope = await tenancyInput(ctx, v.tenancyId);
     const zoneId = await pickZone(ctx, scope, v.zoneId, 'input.zoneId');
     const existing = await scope.loaders.allNetworks();
     if (existing.some((n) => n.name === v.name)) throw conflict(`A network named ${v.name} exists already.`, 'input.name');
@@ -42,11 +40,11 @@ export class NetworkService {
         dnsNameservers: v.subnet.dnsNameservers ?? [],
       },
     };
-    return this.make(scope, 'createNetwork', async (run) => {
+    const { job, model } = await runTenancyJob(ctx, scope, { kind: 'createNetwork', resource: 'Network' }, async (run) => {
       const op = await scope.driver.createNetwork(spec);
-      const id = await run.wait(scope.driver, op, `creating network ${v.name}`);
-      return id ?? op.resource?.id ?? null;
+      return (await run.wait(scope.driver, op, `creating network ${v.name}`)) ?? op.resource?.id ?? null;
     });
+    return { job, network: model ? Network.from(scope, model) : null };
   }
 
   async update(id: string, input: UpdateNetworkInput): Promise<Network> {
@@ -63,25 +61,10 @@ export class NetworkService {
   /** Router interfaces, gateway, ports, subnets, then the network; the first failing step is reported. */
   async delete(id: string): Promise<{ job: Job; deletedId: string }> {
     const { scope, model } = await findResource(this.ctx, id, 'Network');
-    const { job } = await this.ctx.services.jobs.run(
-      { kind: 'deleteNetwork', viewer: this.ctx.viewer!, ...scope.jobSpec(), resourceId: id },
-      async (run) => {
-        const op = await scope.driver.deleteNetwork(model.id);
-        await run.wait(scope.driver, op, `deleting network ${model.name}`);
-      },
-    );
-    scope.loaders.clear();
-    return { job, deletedId: id };
-  }
-
-  private async make(scope: TenantScope, kind: string, work: Parameters<Context['services']['jobs']['run']>[1]) {
-    const { job, result } = await this.ctx.services.jobs.run({ kind, viewer: this.ctx.viewer!, ...scope.jobSpec() }, async (run) => {
-      const cloudId = (await work(run)) as string | null;
-      if (cloudId) await run.setResource(scope.id('Network', cloudId));
-      return cloudId;
+    const { job } = await runTenancyJob(this.ctx, scope, { kind: 'deleteNetwork', resource: 'Network', resourceId: id }, async (run) => {
+      await run.wait(scope.driver, await scope.driver.deleteNetwork(model.id), `deleting network ${model.name}`);
+      return null;
     });
-    scope.loaders.clear();
-    const model = result ? await scope.loaders.networks.load(result) : null;
-    return { job, network: model ? Network.from(scope, model) : null };
+    return { job, deletedId: id };
   }
 }

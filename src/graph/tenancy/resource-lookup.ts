@@ -1,6 +1,8 @@
 import type DataLoader from 'dataloader';
-import { notFound } from '../../errors';
+import { AppError, notFound } from '../../errors';
 import type { Context } from '../context';
+import type { JobRun } from '../job/job.service';
+import type { Job } from '../job/job.type';
 import type { ResourceKind } from '../node/global-id';
 import type { TenancyLoaders } from './tenancy.loaders';
 import type { TenantScope } from './tenancy.scope';
@@ -51,4 +53,48 @@ export async function findResource<K extends ResourceKind>(
     throw err;
   }
   return { scope, model };
+}
+
+export interface TenancyJob<K extends ResourceKind> {
+  /** The operation, e.g. `createInstance`. */
+  kind: string;
+  /** The kind of resource the work makes or acts on. */
+  resource: K;
+  /** Global id of the resource acted on, when it exists already. */
+  resourceId?: string | null;
+  payload?: Record<string, unknown>;
+}
+
+/**
+ * Runs a tenancy's cloud work as a job: `work` returns the cloud id of what it made or acted
+ * on (null for none); the job records its global id, the request's loaders forget what they
+ * read, and the resource is read back as the cloud now has it (null once gone).
+ */
+export async function runTenancyJob<K extends ResourceKind>(
+  ctx: Context,
+  scope: TenantScope,
+  spec: TenancyJob<K>,
+  work: (run: JobRun) => Promise<string | null>,
+): Promise<{ job: Job; model: ModelOf<K> | null }> {
+  const { job, result } = await ctx.services.jobs.run(
+    { kind: spec.kind, viewer: ctx.viewer!, ...scope.jobSpec(), resourceId: spec.resourceId ?? null, payload: spec.payload },
+    async (run) => {
+      const cloudId = await work(run);
+      if (cloudId && !spec.resourceId) await run.setResource(scope.id(spec.resource, cloudId));
+      return cloudId;
+    },
+  );
+  scope.loaders.clear();
+  const model = result ? ((await LOADERS[spec.resource](scope.loaders).load(result)) as ModelOf<K> | null) : null;
+  return { job, model };
+}
+
+/** The scope of a tenancy named by an input field; errors (NOT_FOUND, CONFLICT when not ACTIVE) name the field. */
+export async function tenancyInput(ctx: Context, tenancyId: string, field = 'input.tenancyId'): Promise<TenantScope> {
+  try {
+    return await ctx.services.tenancies.scopeOf(ctx.viewer!, tenancyId);
+  } catch (err) {
+    if (err instanceof AppError) Object.assign(err.details, { field });
+    throw err;
+  }
 }
