@@ -30,6 +30,7 @@ import { TenancyMutations } from './tenancy/tenancy.mutations';
 import { TenancyResolver } from './tenancy/tenancy.resolver';
 import { UserResolver } from './user/user.resolver';
 import { VolumeFields, VolumeResolver } from './volume/volume.resolver';
+import { WorkOrderItemResolver, WorkOrderResolver } from './work-order/work-order.resolver';
 
 export const resolvers = [
   NodeResolver,
@@ -67,6 +68,8 @@ export const resolvers = [
   FloatingIpMutations,
   CatalogMutations,
   CleanupMutations,
+  WorkOrderResolver,
+  WorkOrderItemResolver,
   AuditResolver,
 ] as const;
 

@@ -15,6 +15,7 @@ import type { LoginThrottle } from './session/login-throttle';
 import { SessionService } from './session/session.service';
 import { TenancyService } from './tenancy/tenancy.service';
 import { UserService } from './user/user.service';
+import { WorkOrderService } from './work-order/work-order.service';
 
 /** What the application holds for its whole life; shared by every request. */
 export interface AppDeps {
@@ -45,6 +46,7 @@ export interface AppServices {
   tenancies: TenancyService;
   jobs: JobService;
   catalog: CatalogService;
+  workOrders: WorkOrderService;
   audit: AuditService;
 }
 
@@ -58,6 +60,7 @@ export function createServices(deps: AppDeps, request: RequestInfo): AppServices
     tenancies: new TenancyService(deps, datacenters, jobs),
     jobs,
     catalog: new CatalogService(),
+    workOrders: new WorkOrderService(deps),
     audit: new AuditService(deps, request),
   };
 }

@@ -1,3 +1,7 @@
+import { eq } from 'drizzle-orm';
+import type { CatalogReader, Operation, TenantCredentials, TenantDriver } from '../../src/clouds/driver';
+import { DatacenterService } from '../../src/graph/datacenter/datacenter.service';
+import { tenancies } from '../../src/store/schema';
 import { openTestStore, type TestStore } from './store';
 import { startGateway, type TestGateway } from './app';
 
@@ -34,6 +38,27 @@ export interface CloudFixture {
   /** Sets (or with `{}` clears) a simulator's injected faults. */
   faults(cloud: Cloud, faults: Record<string, unknown>): Promise<void>;
   simUrl(cloud: Cloud): string;
+  /** The tenant's own driver, straight to its cloud (to set up or check what the graph should see). */
+  driver(tenant: Tenant, cloud: Cloud): Promise<TenantDriver>;
+}
+
+/** The local id inside a global id. */
+export function localOf(globalId: string): string {
+  const parts = JSON.parse(Buffer.from(globalId, 'base64url').toString()) as string[];
+  return parts[parts.length - 1];
+}
+
+/** Follows a driver operation to its end; the id of what it made. */
+export async function settle(reader: CatalogReader, op: Operation<unknown>): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const status = await reader.pollOperation(op.handle);
+    if (status.done) {
+      if (!status.ok) throw new Error(`operation failed: ${status.error.message}`);
+      return status.resourceId ?? (op.resource as { id?: string; name?: string } | null)?.id ?? '';
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('operation did not finish');
 }
 
 let counter = 0;
@@ -75,6 +100,12 @@ export function useCloudGateway(env: Record<string, string | undefined> = {}): C
         body: JSON.stringify({ latencyMs: 0, errorRate: 0, failingOperations: [], outage: false, hangMs: 0, ...faults }),
       });
       if (!res.ok) throw new Error(`faults: ${res.status} ${await res.text()}`);
+    };
+    f.driver = async (tenant, cloud) => {
+      const [row] = await gw!.store.db.select().from(tenancies).where(eq(tenancies.id, localOf(tenant.tenancy[cloud])));
+      const credentials = gw!.app.deps.secrets.openJson<TenantCredentials>(row.credentials!, `tenancy:${row.id}:credentials`);
+      const dc = await new DatacenterService(gw!.app.deps).byId(row.datacenterId);
+      return new DatacenterService(gw!.app.deps).driver(dc!).tenant(credentials);
     };
   }, 120_000);
 

@@ -2,6 +2,8 @@ import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Qu
 import type { Context } from '../context';
 import { Datacenter } from '../datacenter/datacenter.type';
 import { localId } from '../node/global-id';
+import { Node } from '../node/node.interface';
+import { nodeOrNull } from '../node/node.resolver';
 import { User } from '../user/user.type';
 import { Job, JobConnection, JobEvent, JobStatus } from './job.type';
 
@@ -47,5 +49,10 @@ export class JobResolver {
   @FieldResolver(() => ID, { nullable: true, description: 'Global id of the resource the job acts on, once known (`node(id)` resolves it).' })
   resourceId(@Root() job: Job): string | null {
     return job.row.resourceId;
+  }
+
+  @FieldResolver(() => Node, { nullable: true, description: 'The resource the job acts on, while it exists.' })
+  resource(@Root() job: Job, @Ctx() ctx: Context): Promise<Node | null> | null {
+    return job.row.resourceId ? nodeOrNull(ctx, job.row.resourceId) : null;
   }
 }

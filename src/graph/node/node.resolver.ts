@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { notFound } from '../../errors';
+import { AppError, ErrorCode, notFound } from '../../errors';
 import { VolumeBackup } from '../backup/backup.type';
 import type { Context } from '../context';
 import { Datacenter } from '../datacenter/datacenter.type';
@@ -11,11 +11,56 @@ import { Network } from '../network/network.type';
 import { SecurityGroup } from '../security-group/security-group.type';
 import { Subnet } from '../subnet/subnet.type';
 import { findResource } from '../tenancy/resource-lookup';
+import type { TenantScope } from '../tenancy/tenancy.scope';
 import { Tenancy } from '../tenancy/tenancy.type';
 import { User } from '../user/user.type';
 import { Volume } from '../volume/volume.type';
-import { decodeId } from './global-id';
+import { decodeId, type ResourceKind } from './global-id';
 import { Node } from './node.interface';
+
+/** How each cloud kind becomes its GraphQL object. */
+const RESOURCES: { [K in ResourceKind]: (scope: TenantScope, model: never) => Node } = {
+  Network: Network.from,
+  Subnet: Subnet.from,
+  Instance: Instance.from,
+  Volume: Volume.from,
+  VolumeBackup: VolumeBackup.from,
+  FloatingIp: FloatingIp.from,
+  SecurityGroup: SecurityGroup.from,
+  KeyPair: KeyPair.from,
+};
+
+/** Any object by its global id, with the same access rules as everywhere else (NOT_FOUND otherwise). */
+export async function resolveNode(ctx: Context, id: string): Promise<Node> {
+  const viewer = ctx.viewer!;
+  const kind = decodeId(id)?.kind;
+  switch (kind) {
+    case 'User':
+      return User.fromRow(await ctx.services.users.get(viewer, id));
+    case 'Datacenter':
+      return Datacenter.fromRow(await ctx.services.datacenters.get(viewer, id));
+    case 'Tenancy':
+      return Tenancy.fromRow(await ctx.services.tenancies.get(viewer, id));
+    case 'Job':
+      return Job.fromRow(await ctx.services.jobs.get(viewer, id));
+    default:
+      if (kind && kind in RESOURCES) {
+        const { scope, model } = await findResource(ctx, id, kind as ResourceKind);
+        return RESOURCES[kind as ResourceKind](scope, model as never);
+      }
+      throw notFound('Node');
+  }
+}
+
+/** A node that may be gone (or no longer the viewer's): null rather than an error. */
+export async function nodeOrNull(ctx: Context, id: string): Promise<Node | null> {
+  try {
+    return await resolveNode(ctx, id);
+  } catch (err) {
+    if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND) return null;
+    throw err;
+  }
+}
 
 @Resolver()
 export class NodeResolver {
@@ -24,51 +69,7 @@ export class NodeResolver {
     nullable: true,
     description: 'Any object by its global id. Ids of objects the viewer may not see answer NOT_FOUND.',
   })
-  async node(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Node> {
-    const viewer = ctx.viewer!;
-    switch (decodeId(id)?.kind) {
-      case 'User':
-        return User.fromRow(await ctx.services.users.get(viewer, id));
-      case 'Datacenter':
-        return Datacenter.fromRow(await ctx.services.datacenters.get(viewer, id));
-      case 'Tenancy':
-        return Tenancy.fromRow(await ctx.services.tenancies.get(viewer, id));
-      case 'Job':
-        return Job.fromRow(await ctx.services.jobs.get(viewer, id));
-      case 'Network': {
-        const { scope, model } = await findResource(ctx, id, 'Network');
-        return Network.from(scope, model);
-      }
-      case 'Subnet': {
-        const { scope, model } = await findResource(ctx, id, 'Subnet');
-        return Subnet.from(scope, model);
-      }
-      case 'Instance': {
-        const { scope, model } = await findResource(ctx, id, 'Instance');
-        return Instance.from(scope, model);
-      }
-      case 'Volume': {
-        const { scope, model } = await findResource(ctx, id, 'Volume');
-        return Volume.from(scope, model);
-      }
-      case 'VolumeBackup': {
-        const { scope, model } = await findResource(ctx, id, 'VolumeBackup');
-        return VolumeBackup.from(scope, model);
-      }
-      case 'FloatingIp': {
-        const { scope, model } = await findResource(ctx, id, 'FloatingIp');
-        return FloatingIp.from(scope, model);
-      }
-      case 'SecurityGroup': {
-        const { scope, model } = await findResource(ctx, id, 'SecurityGroup');
-        return SecurityGroup.from(scope, model);
-      }
-      case 'KeyPair': {
-        const { scope, model } = await findResource(ctx, id, 'KeyPair');
-        return KeyPair.from(scope, model);
-      }
-      default:
-        throw notFound('Node');
-    }
+  node(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Node> {
+    return resolveNode(ctx, id);
   }
 }

@@ -45,7 +45,10 @@ export async function findResource<K extends ResourceKind>(
   argument?: string,
 ): Promise<{ scope: TenantScope; model: ModelOf<K> }> {
   const label = LABELS[kind];
-  const { scope, cloudId } = await ctx.services.tenancies.resource(ctx.viewer!, id, kind, label);
+  const { scope, cloudId } = await ctx.services.tenancies.resource(ctx.viewer!, id, kind, label).catch((err: unknown) => {
+    if (argument && err instanceof AppError) Object.assign(err.details, { field: argument });
+    throw err;
+  });
   const model = (await LOADERS[kind](scope.loaders).load(cloudId)) as ModelOf<K> | null;
   if (!model) {
     const err = notFound(label);

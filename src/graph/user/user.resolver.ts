@@ -1,6 +1,7 @@
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { AuditedMutation } from '../audit/audit.middleware';
 import type { Context } from '../context';
+import { JobConnection, JobStatus } from '../job/job.type';
 import { encodeId } from '../node/global-id';
 import { Tenancy } from '../tenancy/tenancy.type';
 import { CreateUserInput, UpdateUserInput } from './user.input';
@@ -25,6 +26,13 @@ class UsersArgs {
 
   @Field(() => String, { nullable: true })
   after?: string | null;
+}
+
+@ArgsType()
+class UserJobsArgs {
+  @Field(() => JobStatus, { nullable: true }) status?: JobStatus | null;
+  @Field(() => Int, { nullable: true, description: 'Page size, 1 to 100. Default 20.' }) first?: number | null;
+  @Field(() => String, { nullable: true }) after?: string | null;
 }
 
 @Resolver(() => User)
@@ -86,6 +94,11 @@ export class UserResolver {
     @Ctx() ctx: Context,
   ): Promise<User> {
     return User.fromRow(await ctx.services.users.setActive(ctx.viewer!, id, active));
+  }
+
+  @FieldResolver(() => JobConnection, { description: 'The user’s jobs, newest first.' })
+  jobs(@Root() user: User, @Args() args: UserJobsArgs, @Ctx() ctx: Context) {
+    return ctx.services.jobs.list(ctx.viewer!, { ...args, userId: user.row.id });
   }
 
   @FieldResolver(() => [Tenancy], { description: 'The datacenters this user is bound to.' })
