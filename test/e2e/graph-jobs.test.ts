@@ -13,7 +13,7 @@ const JOB = `query($id: ID!) {
   }
 }`;
 
-async function createNetwork(cloud: (typeof CLOUDS)[number], token: string, tenancyId: string) {
+async function createNetwork(token: string, tenancyId: string) {
   const name = unique('job-net');
   const data = await f.ok(CREATE, { input: { tenancyId, name, subnet: { name: `${name}-s`, cidr: '10.50.1.0/24' } } }, token);
   return { name, jobId: data.createNetwork.job.id as string, networkId: data.createNetwork.network.id as string };
@@ -21,7 +21,7 @@ async function createNetwork(cloud: (typeof CLOUDS)[number], token: string, tena
 
 describe.each(CLOUDS)('jobs of %s operations', (cloud) => {
   it('records each step in order, names the resource, and ends SUCCEEDED', async () => {
-    const { name, jobId, networkId } = await createNetwork(cloud, f.alice.token, f.alice.tenancy[cloud]);
+    const { name, jobId, networkId } = await createNetwork(f.alice.token, f.alice.tenancy[cloud]);
     const { job } = await f.ok(JOB, { id: jobId }, f.alice.token);
     expect(job).toMatchObject({
       id: jobId,
@@ -58,7 +58,7 @@ describe.each(CLOUDS)('jobs of %s operations', (cloud) => {
 describe('listing jobs', () => {
   it('shows users their own jobs only, newest first, in pages; admins everyone’s or one user’s', async () => {
     const mine = [];
-    for (let i = 0; i < 3; i++) mine.push((await createNetwork('OPENSTACK', f.bob.token, f.bob.tenancy.OPENSTACK)).jobId);
+    for (let i = 0; i < 3; i++) mine.push((await createNetwork(f.bob.token, f.bob.tenancy.OPENSTACK)).jobId);
     const page1 = await f.ok<any>('{ jobs(first: 2) { totalCount nodes { id user { username } } pageInfo { hasNextPage endCursor } } }', {}, f.bob.token);
     expect(page1.jobs.nodes.map((n: { id: string }) => n.id)).toEqual([mine[2], mine[1]]);
     expect(page1.jobs.pageInfo.hasNextPage).toBe(true);

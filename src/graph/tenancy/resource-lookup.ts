@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { AppError, notFound } from '../../errors';
+import { AppError, conflict, notFound } from '../../errors';
 import type { Context } from '../context';
 import type { JobRun } from '../job/job.service';
 import type { Job } from '../job/job.type';
@@ -94,10 +94,15 @@ export async function runTenancyJob<K extends ResourceKind>(
 
 /** The scope of a tenancy named by an input field; errors (NOT_FOUND, CONFLICT when not ACTIVE) name the field. */
 export async function tenancyInput(ctx: Context, tenancyId: string, field = 'input.tenancyId'): Promise<TenantScope> {
+  let scope: TenantScope;
   try {
-    return await ctx.services.tenancies.scopeOf(ctx.viewer!, tenancyId);
+    scope = await ctx.services.tenancies.scopeOf(ctx.viewer!, tenancyId);
   } catch (err) {
     if (err instanceof AppError) Object.assign(err.details, { field });
     throw err;
   }
+  if (scope.datacenter.state !== 'ENABLED') {
+    throw conflict(`${scope.datacenter.name} is DISABLED: it takes no new resources.`, field);
+  }
+  return scope;
 }
