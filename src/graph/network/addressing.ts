@@ -88,3 +88,23 @@ export function firstHost(cidr: string): string {
   }
   return ipaddr.fromByteArray(bytes).toString();
 }
+
+/** The same address however it is written (`fe80::1` and `fe80:0:0::1`); false when either is not an address. */
+export function sameAddress(a: string, b: string): boolean {
+  if (!isIpAddress(a) || !isIpAddress(b)) return false;
+  const x = ipaddr.parse(a);
+  const y = ipaddr.parse(b);
+  return x.kind() === y.kind() && x.toNormalizedString() === y.toNormalizedString();
+}
+
+/** The same range however it is written (`10.0.1.7/24` is `10.0.1.0/24`); false when either is not a CIDR. */
+export function sameRange(a: string, b: string): boolean {
+  const x = parseCidr(a);
+  const y = parseCidr(b);
+  return !!x && !!y && x.kind === y.kind && x.prefix === y.prefix && x.network.toNormalizedString() === y.network.toNormalizedString();
+}
+
+/** Every address of a family: what a rule without a narrower range admits. */
+export function anywhere(kind: ParsedCidr['kind']): string {
+  return kind === 'ipv4' ? '0.0.0.0/0' : '::/0';
+}
