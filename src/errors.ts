@@ -59,6 +59,7 @@ export const conflict = (message: string, field?: string) =>
   new AppError(ErrorCode.CONFLICT, message, field ? { field } : {});
 export const badInput = (field: string, message: string) =>
   new AppError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, { field, fields: [{ field, message }] });
+export const quotaExceeded = (field: string, message: string) => new AppError(ErrorCode.QUOTA_EXCEEDED, message, { field });
 export const rateLimited = (retryAfter: number) =>
   new AppError(ErrorCode.RATE_LIMITED, `Too many attempts; try again in ${retryAfter} s.`, { retryAfter });
 
@@ -77,6 +78,38 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, argum
     field: fields[0].field,
     fields,
   });
+}
+
+
+/** One BAD_USER_INPUT naming every field at fault, as parseInput does for the shape of the input. */
+export function badFields(problems: FieldProblem[]): AppError {
+  return new AppError(ErrorCode.BAD_USER_INPUT, problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+    field: problems[0].field,
+    fields: problems,
+  });
+}
+
+/**
+ * Drivers refuse some inputs themselves with `<field>: <problem>` (`subnet.cidr: …`,
+ * `rule.portMin: …`); the client should see the field of its own input named, as for the
+ * checks made here, with the datacenter and the cloud's words kept.
+ */
+export function namingInputField(err: unknown, prefixes: string[]): unknown {
+  if (!(err instanceof CloudError) || err.code !== 'BAD_USER_INPUT') return err;
+  const match = /^([A-Za-z][\w.]*): /.exec(err.message);
+  if (!match) return err;
+  let path: string | null = match[1];
+  for (const prefix of prefixes) {
+    if (path === prefix) path = null;
+    else if (path?.startsWith(`${prefix}.`)) path = path.slice(prefix.length + 1);
+  }
+  const field = path ? `input.${path}` : 'input';
+  return new AppError(
+    ErrorCode.BAD_USER_INPUT,
+    `${field}: ${err.message.slice(match[0].length)}`,
+    { field, fields: [{ field, message: err.message.slice(match[0].length) }], datacenter: err.datacenter, upstream: err.upstream },
+    { cause: err },
+  );
 }
 
 /** Codes GraphQL itself and Apollo give to malformed requests; they pass through unchanged. */

@@ -1,4 +1,5 @@
 import { encodeId, encodeResourceId, type ResourceKind } from '../../src/graph/node/global-id';
+import { graphSchema } from '../../src/graph/schema';
 import { CLOUDS, localOf, settle, unique, useCloudGateway, type Cloud } from '../support/cloud';
 
 /*
@@ -95,4 +96,89 @@ it('users, jobs and malformed ids follow the same rule', async () => {
 it('signed-out callers are refused before anything is looked up', async () => {
   const res = await f.gw.gql(NODE, { id: ids.OPENSTACK.Network });
   expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+});
+
+describe('every mutation', () => {
+  const SESSION = ['login', 'logout', 'changePassword'];
+  /** Mutations for administrators only: a user is refused whatever it names. */
+  const ADMIN: Record<string, (cloud: Cloud) => [string, Record<string, unknown>]> = {
+    createUser: () => ['mutation { createUser(input: { username: "x", password: "long-enough-1" }) { id } }', {}],
+    updateUser: () => ['mutation($id: ID!) { updateUser(id: $id, input: { mobile: "1" }) { id } }', { id: f.alice.userId }],
+    deleteUser: () => ['mutation($id: ID!) { deleteUser(id: $id) { id } }', { id: f.alice.userId }],
+    setUserActive: () => ['mutation($id: ID!) { setUserActive(id: $id, active: false) { id } }', { id: f.alice.userId }],
+    createDatacenter: () => ['mutation { createDatacenter(input: { name: "x", shortName: "x", kind: OPENSTACK, serviceUrl: "http://x/v3", adminUser: "a", password: "p" }) { id } }', {}],
+    updateDatacenter: (c) => ['mutation($id: ID!) { updateDatacenter(id: $id, input: { name: "x" }) { id } }', { id: f.datacenter[c] }],
+    deleteDatacenter: (c) => ['mutation($id: ID!) { deleteDatacenter(id: $id) { id } }', { id: f.datacenter[c] }],
+    registerTenancy: (c) => ['mutation($u: ID!, $d: ID!) { registerTenancy(userId: $u, datacenterId: $d) { job { id } } }', { u: f.bob.userId, d: f.datacenter[c] }],
+    unregisterTenancy: (c) => ['mutation($id: ID!) { unregisterTenancy(id: $id) { job { id } } }', { id: f.alice.tenancy[c] }],
+    registerAllUsers: (c) => ['mutation($d: ID!) { registerAllUsers(datacenterId: $d) { job { id } } }', { d: f.datacenter[c] }],
+    unregisterAllUsers: (c) => ['mutation($d: ID!) { unregisterAllUsers(datacenterId: $d) { job { id } } }', { d: f.datacenter[c] }],
+    initializeUser: () => ['mutation($u: ID!) { initializeUser(userId: $u) { job { id } } }', { u: f.alice.userId }],
+    initializeAllUsers: () => ['mutation { initializeAllUsers { job { id } } }', {}],
+    createFlavor: (c) => ['mutation($d: ID!) { createFlavor(datacenterId: $d, input: { name: "x", cpu: 1, memoryMb: 512, diskGb: 1 }) { id } }', { d: f.datacenter[c] }],
+    syncImages: (c) => ['mutation($d: ID!) { syncImages(datacenterId: $d) { job { id } } }', { d: f.datacenter[c] }],
+    cleanupUserResources: () => ['mutation($u: ID!) { cleanupUserResources(userId: $u) { job { id } } }', { u: f.alice.userId }],
+  };
+  /** Every other mutation, given alice's ids, as another tenant would send them. */
+  const TENANT: Record<string, (cloud: Cloud) => [string, Record<string, unknown>]> = {
+    createNetwork: (c) => ['mutation($t: ID!) { createNetwork(input: { tenancyId: $t, name: "x", subnet: { name: "x", cidr: "10.9.1.0/24" } }) { job { id } } }', { t: f.alice.tenancy[c] }],
+    updateNetwork: (c) => ['mutation($id: ID!) { updateNetwork(id: $id, input: { name: "x" }) { id } }', { id: ids[c].Network }],
+    deleteNetwork: (c) => ['mutation($id: ID!) { deleteNetwork(id: $id) { deletedId } }', { id: ids[c].Network }],
+    createSubnet: (c) => ['mutation($n: ID!) { createSubnet(input: { networkId: $n, name: "x", cidr: "10.77.9.0/24" }) { job { id } } }', { n: ids[c].Network }],
+    updateSubnet: (c) => ['mutation($id: ID!) { updateSubnet(id: $id, input: { name: "x" }) { id } }', { id: ids[c].Subnet }],
+    deleteSubnet: (c) => ['mutation($id: ID!) { deleteSubnet(id: $id) { deletedId } }', { id: ids[c].Subnet }],
+    createSecurityGroup: (c) => ['mutation($t: ID!) { createSecurityGroup(input: { tenancyId: $t, name: "x" }) { id } }', { t: f.alice.tenancy[c] }],
+    updateSecurityGroup: (c) => ['mutation($id: ID!) { updateSecurityGroup(id: $id, input: { description: "x" }) { id } }', { id: ids[c].SecurityGroup }],
+    deleteSecurityGroup: (c) => ['mutation($id: ID!) { deleteSecurityGroup(id: $id) { deletedId } }', { id: ids[c].SecurityGroup }],
+    addSecurityGroupRule: (c) => ['mutation($g: ID!) { addSecurityGroupRule(input: { groupId: $g, direction: INGRESS, protocol: TCP, portMin: 8080, portMax: 8080, cidr: "0.0.0.0/0" }) { job { id } } }', { g: ids[c].SecurityGroup }],
+    removeSecurityGroupRule: (c) => ['mutation($g: ID!) { removeSecurityGroupRule(groupId: $g, ruleId: "r") { job { id } } }', { g: ids[c].SecurityGroup }],
+    allocateFloatingIp: (c) => ['mutation($t: ID!) { allocateFloatingIp(input: { tenancyId: $t, bandwidthMbps: 1 }) { job { id } } }', { t: f.alice.tenancy[c] }],
+    associateFloatingIp: (c) => ['mutation($id: ID!, $i: ID!) { associateFloatingIp(id: $id, instanceId: $i) { job { id } } }', { id: ids[c].FloatingIp, i: ids[c].Instance }],
+    disassociateFloatingIp: (c) => ['mutation($id: ID!) { disassociateFloatingIp(id: $id) { job { id } } }', { id: ids[c].FloatingIp }],
+    releaseFloatingIp: (c) => ['mutation($id: ID!) { releaseFloatingIp(id: $id) { deletedId } }', { id: ids[c].FloatingIp }],
+    createKeyPair: (c) => ['mutation($t: ID!) { createKeyPair(input: { tenancyId: $t, name: "x" }) { privateKey } }', { t: f.alice.tenancy[c] }],
+    deleteKeyPair: (c) => ['mutation($id: ID!) { deleteKeyPair(id: $id) { deletedId } }', { id: ids[c].KeyPair }],
+    createInstance: (c) => ['mutation($t: ID!, $n: ID!) { createInstance(input: { tenancyId: $t, name: "x", imageId: "x", flavorId: "x", networkId: $n }) { job { id } } }', { t: f.alice.tenancy[c], n: ids[c].Network }],
+    startInstance: (c) => ['mutation($id: ID!) { startInstance(id: $id) { job { id } } }', { id: ids[c].Instance }],
+    stopInstance: (c) => ['mutation($id: ID!) { stopInstance(id: $id) { job { id } } }', { id: ids[c].Instance }],
+    rebootInstance: (c) => ['mutation($id: ID!) { rebootInstance(id: $id, hard: true) { job { id } } }', { id: ids[c].Instance }],
+    rebuildInstance: (c) => ['mutation($id: ID!) { rebuildInstance(id: $id, input: { imageId: "x" }) { job { id } } }', { id: ids[c].Instance }],
+    resizeInstance: (c) => ['mutation($id: ID!) { resizeInstance(id: $id, input: { flavorId: "x" }) { job { id } } }', { id: ids[c].Instance }],
+    renameInstance: (c) => ['mutation($id: ID!) { renameInstance(id: $id, name: "x") { id } }', { id: ids[c].Instance }],
+    terminateInstance: (c) => ['mutation($id: ID!) { terminateInstance(id: $id) { deletedId } }', { id: ids[c].Instance }],
+    createVolume: (c) => ['mutation($t: ID!) { createVolume(input: { tenancyId: $t, name: "x", sizeGb: 1 }) { job { id } } }', { t: f.alice.tenancy[c] }],
+    attachVolume: (c) => ['mutation($id: ID!, $i: ID!) { attachVolume(id: $id, instanceId: $i) { job { id } } }', { id: ids[c].Volume, i: ids[c].Instance }],
+    detachVolume: (c) => ['mutation($id: ID!) { detachVolume(id: $id) { job { id } } }', { id: ids[c].Volume }],
+    deleteVolume: (c) => ['mutation($id: ID!) { deleteVolume(id: $id) { deletedId } }', { id: ids[c].Volume }],
+    createBackup: (c) => ['mutation($v: ID!) { createBackup(input: { volumeId: $v, name: "x" }) { job { id } } }', { v: ids[c].Volume }],
+    restoreBackup: (c) => ['mutation($id: ID!) { restoreBackup(id: $id) { job { id } } }', { id: ids[c].VolumeBackup }],
+    deleteBackup: (c) => ['mutation($id: ID!) { deleteBackup(id: $id) { deletedId } }', { id: ids[c].VolumeBackup }],
+  };
+
+  it('is either a session call, an administrator’s, or checked below against another tenant', () => {
+    const mutations = Object.keys(graphSchema().getMutationType()!.getFields()).sort();
+    expect(mutations).toEqual([...SESSION, ...Object.keys(ADMIN), ...Object.keys(TENANT)].sort());
+  });
+
+  it.each(Object.keys(ADMIN))('%s refuses a user (FORBIDDEN) and changes nothing', async (name) => {
+    const [query, variables] = ADMIN[name]('OPENSTACK');
+    await f.resetStats();
+    const res = await f.gw.gql(query, variables, { token: f.bob.token });
+    expect(res.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    for (const cloud of CLOUDS) expect((await f.stats(cloud)).total).toBe(0);
+  });
+
+  describe.each(CLOUDS)('on %s', (cloud) => {
+    it.each(Object.keys(TENANT))('%s answers NOT_FOUND to another tenant and calls no cloud', async (name) => {
+      const [query, variables] = TENANT[name](cloud);
+      await f.resetStats();
+      const res = await f.gw.gql(query, variables, { token: f.bob.token });
+      expect(res.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+      expect((await f.stats(cloud)).total).toBe(0);
+    });
+  });
+
+  it('left every resource of the owner in place', async () => {
+    for (const cloud of CLOUDS) for (const kind of KINDS) expect(await code(ids[cloud][kind], f.alice.token)).toBe(ids[cloud][kind]);
+  });
 });

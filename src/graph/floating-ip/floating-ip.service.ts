@@ -1,9 +1,9 @@
-import { badInput, conflict, parseInput } from '../../errors';
+import { badInput, conflict, parseInput, quotaExceeded } from '../../errors';
 import type { Context } from '../context';
 import type { Job } from '../job/job.type';
-import { findResource, runTenancyJob, tenancyInput } from '../tenancy/resource-lookup';
+import { findResource, relatedResource, runTenancyJob, tenancyInput } from '../tenancy/resource-lookup';
 import type { TenantScope } from '../tenancy/tenancy.scope';
-import { instanceLabel, instanceOf, quotaExceeded } from '../volume/volume.service';
+import { instanceLabel } from '../volume/volume.service';
 import { allocateFloatingIpRule, type AllocateFloatingIpInput } from './floating-ip.input';
 import { FloatingIp } from './floating-ip.type';
 
@@ -38,7 +38,7 @@ export class FloatingIpService {
   async associate(id: string, instanceId: string): Promise<{ job: Job; floatingIp: FloatingIp | null }> {
     const { ctx } = this;
     const { scope, model: ip } = await findResource(ctx, id, 'FloatingIp');
-    const instance = await instanceOf(ctx, scope, instanceId, 'instanceId');
+    const instance = await relatedResource(ctx, scope, instanceId, 'Instance', 'instanceId');
     if (ip.instanceId) {
       const where = ip.instanceId === instance.id ? 'this instance' : await instanceLabel(scope, ip.instanceId);
       throw conflict(`Floating IP ${ip.address} is associated with ${where} already: disassociate it first.`, 'id');
@@ -94,9 +94,7 @@ export class FloatingIpService {
    */
   private async networkFor(scope: TenantScope, networkId: string | null | undefined): Promise<string | null> {
     if (networkId) {
-      const found = await findResource(this.ctx, networkId, 'Network', 'input.networkId');
-      if (found.scope.tenancy.id !== scope.tenancy.id) throw badInput('input.networkId', `must be a network of the same tenancy (${scope.datacenter.shortName})`);
-      return found.model.id;
+      return (await relatedResource(this.ctx, scope, networkId, 'Network', 'input.networkId')).id;
     }
     if (scope.datacenter.kind !== 'CLOUDSTACK') return null;
     const networks = await scope.loaders.allNetworks();

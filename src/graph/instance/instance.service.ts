@@ -15,7 +15,7 @@ import type { JobRun } from '../job/job.service';
 import type { Job } from '../job/job.type';
 import { pickZone } from '../network/network.service';
 import type { ResourceKind } from '../node/global-id';
-import { findResource, runTenancyJob, tenancyInput } from '../tenancy/resource-lookup';
+import { findResource, relatedResource, runTenancyJob, tenancyInput } from '../tenancy/resource-lookup';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 import {
   createInstanceRule,
@@ -55,13 +55,6 @@ function requireState(scope: TenantScope, model: InstanceModel, verb: Verb): voi
   if (allowed.includes(model.status)) return;
   const hint = verb === 'resize' && scope.cloud.kind === 'CLOUDSTACK' && model.status === 'RUNNING' ? ' CloudStack resizes stopped instances only: stop it first.' : '';
   throw conflict(`Cannot ${verb} instance ${model.name}: it is ${model.status} (${verb} needs ${allowed.join(' or ')}).${hint}`);
-}
-
-/** BAD_USER_INPUT when a resource named by an input lives in another tenancy of the viewer. */
-function sameTenancy(scope: TenantScope, other: TenantScope, field: string): void {
-  if (other.tenancy.id !== scope.tenancy.id) {
-    throw badInput(field, `belongs to another tenancy (${other.datacenter.shortName}) than the instance's (${scope.datacenter.shortName})`);
-  }
 }
 
 async function findImage(ctx: Context, scope: TenantScope, imageId: string, field: string): Promise<Image> {
@@ -167,15 +160,7 @@ export class InstanceService {
     const scope = await tenancyInput(ctx, v.tenancyId);
     const kind = scope.cloud.kind;
 
-    const related = async <K extends ResourceKind>(id: string, resource: K, field: string) => {
-      const found = await findResource(ctx, id, resource, field).catch((err: unknown) => {
-        // An id of another tenant fails before the cloud is asked: it names the field all the same.
-        if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND) err.details.field ??= field;
-        throw err;
-      });
-      sameTenancy(scope, found.scope, field);
-      return found.model;
-    };
+    const related = <K extends ResourceKind>(id: string, resource: K, field: string) => relatedResource(ctx, scope, id, resource, field);
     const network = await related(v.networkId, 'Network', 'input.networkId');
     const subnets = await scope.loaders.subnetsOfNetwork.load(network.id);
     let subnet = subnets.find((s) => s.id === network.subnetIds[0]) ?? subnets[0];

@@ -1,10 +1,9 @@
 import type { SecurityGroup as GroupModel, Operation, SecurityGroupRule as RuleModel, SecurityGroupRuleSpec } from '../../clouds/driver';
-import { badInput, conflict, notFound, parseInput } from '../../errors';
+import { badInput, conflict, namingInputField, notFound, parseInput } from '../../errors';
 import type { Context } from '../context';
 import type { Job } from '../job/job.type';
 import { anywhere, parseCidr, sameRange } from '../network/addressing';
-import { inputResource, namingInputField } from '../subnet/subnet.service';
-import { findResource, runTenancyJob, tenancyInput } from '../tenancy/resource-lookup';
+import { findResource, relatedResource, runTenancyJob, tenancyInput } from '../tenancy/resource-lookup';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 import {
   addRuleRule,
@@ -76,14 +75,10 @@ export class SecurityGroupService {
   async addRule(input: AddSecurityGroupRuleInput): Promise<{ job: Job; securityGroup: SecurityGroup | null }> {
     const v = parseInput(addRuleRule, input);
     const { ctx } = this;
-    const { scope, model: group } = await inputResource(ctx, v.groupId, 'SecurityGroup', 'input.groupId');
+    const { scope, model: group } = await findResource(ctx, v.groupId, 'SecurityGroup', 'input.groupId');
     let remoteGroupId: string | null = null;
     if (v.remoteGroupId) {
-      const remote = await inputResource(ctx, v.remoteGroupId, 'SecurityGroup', 'input.remoteGroupId');
-      if (remote.scope.tenancy.id !== scope.tenancy.id) {
-        throw badInput('input.remoteGroupId', 'must be a security group of the same tenancy (user and datacenter) as the group');
-      }
-      remoteGroupId = remote.model.id;
+      remoteGroupId = (await relatedResource(ctx, scope, v.remoteGroupId, 'SecurityGroup', 'input.remoteGroupId')).id;
     }
     const spec: SecurityGroupRuleSpec = { ...v.rule, remoteGroupId };
     const twin = group.rules.find((r) => sameRule(r, spec));
@@ -110,7 +105,7 @@ export class SecurityGroupService {
 
   async removeRule(groupId: string, ruleId: string): Promise<{ job: Job; securityGroup: SecurityGroup | null }> {
     const { ctx } = this;
-    const { scope, model: group } = await inputResource(ctx, groupId, 'SecurityGroup', 'groupId');
+    const { scope, model: group } = await findResource(ctx, groupId, 'SecurityGroup', 'groupId');
     if (!group.rules.some((r) => r.id === ruleId)) {
       const err = notFound('Rule');
       Object.assign(err.details, { field: 'ruleId' });
@@ -129,8 +124,7 @@ export class SecurityGroupService {
    * could land in the wrong one: refused here rather than guessed.
    */
   private async checkNetwork(scope: TenantScope, networkId: string): Promise<void> {
-    const { scope: owner, model: network } = await inputResource(this.ctx, networkId, 'Network', 'input.networkId');
-    if (owner.tenancy.id !== scope.tenancy.id) throw badInput('input.networkId', 'must be a network of the tenancy named by tenancyId');
+    const network = await relatedResource(this.ctx, scope, networkId, 'Network', 'input.networkId');
     if (scope.datacenter.kind === 'CLOUDSTACK') {
       const others = (await scope.loaders.allNetworks()).filter((n) => n.id !== network.id);
       if (others.length) {

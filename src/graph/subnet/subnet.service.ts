@@ -1,8 +1,7 @@
-import { CloudError, type Subnet as SubnetModel } from '../../clouds/driver';
-import { AppError, ErrorCode, conflict, parseInput, type FieldProblem } from '../../errors';
+import type { Subnet as SubnetModel } from '../../clouds/driver';
+import { badFields, conflict, namingInputField, parseInput, type FieldProblem } from '../../errors';
 import type { Context } from '../context';
 import type { Job } from '../job/job.type';
-import type { ResourceKind } from '../node/global-id';
 import { contains, firstHost, overlap, parseCidr, sameAddress, sameRange } from '../network/addressing';
 import { findResource, runTenancyJob } from '../tenancy/resource-lookup';
 import { createSubnetRule, updateSubnetRule, type CreateSubnetInput, type UpdateSubnetInput } from './subnet.input';
@@ -10,47 +9,6 @@ import { Subnet } from './subnet.type';
 
 /** CloudStack makes a tier from a gateway and netmask with at most two DNS servers, and always serves DHCP on it. */
 const CLOUDSTACK_DNS_SERVERS = 2;
-
-/** A resource named by an input field; NOT_FOUND names the field even when the id's tenancy is not the viewer's. */
-export async function inputResource<K extends ResourceKind>(ctx: Context, id: string, kind: K, field: string) {
-  try {
-    return await findResource(ctx, id, kind, field);
-  } catch (err) {
-    if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND && !err.details.field) Object.assign(err.details, { field });
-    throw err;
-  }
-}
-
-/** One BAD_USER_INPUT naming every field at fault, as parseInput does for the shape of the input. */
-export function badFields(problems: FieldProblem[]): AppError {
-  return new AppError(ErrorCode.BAD_USER_INPUT, problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
-    field: problems[0].field,
-    fields: problems,
-  });
-}
-
-/**
- * Drivers refuse some inputs themselves with `<field>: <problem>` (`subnet.cidr: …`,
- * `rule.portMin: …`); the client should see the field of its own input named, as for the
- * checks made here, with the datacenter and the cloud's words kept.
- */
-export function namingInputField(err: unknown, prefixes: string[]): unknown {
-  if (!(err instanceof CloudError) || err.code !== 'BAD_USER_INPUT') return err;
-  const match = /^([A-Za-z][\w.]*): /.exec(err.message);
-  if (!match) return err;
-  let path: string | null = match[1];
-  for (const prefix of prefixes) {
-    if (path === prefix) path = null;
-    else if (path?.startsWith(`${prefix}.`)) path = path.slice(prefix.length + 1);
-  }
-  const field = path ? `input.${path}` : 'input';
-  return new AppError(
-    ErrorCode.BAD_USER_INPUT,
-    `${field}: ${err.message.slice(match[0].length)}`,
-    { field, fields: [{ field, message: err.message.slice(match[0].length) }], datacenter: err.datacenter, upstream: err.upstream },
-    { cause: err },
-  );
-}
 
 export class SubnetService {
   constructor(private readonly ctx: Context) {}
@@ -63,7 +21,7 @@ export class SubnetService {
   async create(input: CreateSubnetInput): Promise<{ job: Job; subnet: Subnet | null }> {
     const v = parseInput(createSubnetRule, input);
     const { ctx } = this;
-    const { scope, model: network } = await inputResource(ctx, v.networkId, 'Network', 'input.networkId');
+    const { scope, model: network } = await findResource(ctx, v.networkId, 'Network', 'input.networkId');
     const siblings = await scope.loaders.subnetsOfNetwork.load(network.id);
     const gatewayIp = v.gatewayIp ? v.gatewayIp : firstHost(v.cidr);
     const problems = [

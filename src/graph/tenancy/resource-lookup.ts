@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { AppError, conflict, notFound } from '../../errors';
+import { AppError, badInput, conflict, notFound } from '../../errors';
 import type { Context } from '../context';
 import type { JobRun } from '../job/job.service';
 import type { Job } from '../job/job.type';
@@ -105,4 +105,22 @@ export async function tenancyInput(ctx: Context, tenancyId: string, field = 'inp
     throw conflict(`${scope.datacenter.name} is DISABLED: it takes no new resources.`, field);
   }
   return scope;
+}
+
+/**
+ * A resource named by an input beside another of `scope`'s tenancy: another tenant's id is
+ * NOT_FOUND, one of the viewer's own in another tenancy is BAD_USER_INPUT, both naming `field`.
+ */
+export async function relatedResource<K extends ResourceKind>(
+  ctx: Context,
+  scope: TenantScope,
+  id: string,
+  kind: K,
+  field: string,
+): Promise<ModelOf<K>> {
+  const found = await findResource(ctx, id, kind, field);
+  if (found.scope.tenancy.id !== scope.tenancy.id) {
+    throw badInput(field, `belongs to another tenancy (${found.scope.datacenter.shortName}): it must be a ${LABELS[kind].toLowerCase()} of the same tenancy (${scope.datacenter.shortName})`);
+  }
+  return found.model;
 }

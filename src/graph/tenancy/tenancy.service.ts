@@ -2,12 +2,12 @@ import DataLoader from 'dataloader';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { CloudError, type TenantCredentials } from '../../clouds/driver';
 import { AppError, ErrorCode, conflict, notFound } from '../../errors';
-import { tenancies, users, type TenancyRow } from '../../store/schema';
+import { datacenters, tenancies, users, type DatacenterRow, type TenancyRow, type UserRow } from '../../store/schema';
 import type { Viewer } from '../context';
 import type { DatacenterService } from '../datacenter/datacenter.service';
 import type { JobService } from '../job/job.service';
 import type { Job } from '../job/job.type';
-import { localId, resourceRef, type ResourceKind } from '../node/global-id';
+import { encodeId, localId, resourceRef, type ResourceKind } from '../node/global-id';
 import type { AppDeps } from '../services';
 import { TenantScope } from './tenancy.scope';
 import { Tenancy } from './tenancy.type';
@@ -22,6 +22,19 @@ export function tenantName(user: { id: string; ctAccountId: string | null }): st
 export interface RegistrationResult {
   job: Job;
   tenancy: Tenancy;
+}
+
+export interface ActiveTenancy {
+  tenancy: TenancyRow;
+  user: UserRow;
+  datacenter: DatacenterRow;
+}
+
+/** Per user: the tenancies where the work succeeded and where it failed (the old `ct_user_id_regist`). */
+export interface BulkTenancyResult {
+  job: Job;
+  succeeded: Tenancy[];
+  failed: Tenancy[];
 }
 
 export class TenancyService {
@@ -113,6 +126,30 @@ export class TenancyService {
   }
 
   /**
+   * ACTIVE tenancies of live users in live datacenters, oldest first: of one user, of one
+   * datacenter, or all; `role` narrows to users of that role.
+   */
+  async active(filter: { userId?: string; datacenterId?: string; role?: 'ADMIN' | 'USER' }): Promise<ActiveTenancy[]> {
+    return this.deps.db
+      .select({ tenancy: tenancies, user: users, datacenter: datacenters })
+      .from(tenancies)
+      .innerJoin(users, eq(users.id, tenancies.userId))
+      .innerJoin(datacenters, eq(datacenters.id, tenancies.datacenterId))
+      .where(
+        and(
+          eq(tenancies.status, 'ACTIVE'),
+          isNull(tenancies.removedAt),
+          isNull(users.deletedAt),
+          isNull(datacenters.removedAt),
+          filter.userId ? eq(tenancies.userId, filter.userId) : undefined,
+          filter.datacenterId ? eq(tenancies.datacenterId, filter.datacenterId) : undefined,
+          filter.role ? eq(users.role, filter.role) : undefined,
+        ),
+      )
+      .orderBy(asc(tenancies.createdAt), asc(tenancies.id));
+  }
+
+  /**
    * Binds a user to a datacenter: the tenant (OpenStack project + user + role; CloudStack
    * account + user + keys) is made with the datacenter's admin credentials and its own random
    * credentials are sealed in the tenancy. Idempotent: an ACTIVE tenancy is returned as is; a
@@ -122,10 +159,114 @@ export class TenancyService {
     const userId = localId(userGlobalId, 'User');
     const [user] = await this.deps.db.select().from(users).where(and(eq(users.id, userId), isNull(users.deletedAt)));
     if (!user) throw notFound('User');
+    const dc = await this.enabledDatacenter(viewer, datacenterGlobalId);
+    return this.provision(viewer, user, dc);
+  }
+
+  /**
+   * Binds every live user (administrators aside) to one datacenter, one after the other so the
+   * cloud's admin API is not flooded. Each user's outcome stays on its tenancy (FAILED with the
+   * cloud's words); a user who fails does not stop the others.
+   */
+  async registerAll(viewer: Viewer, datacenterGlobalId: string): Promise<BulkTenancyResult> {
+    const dc = await this.enabledDatacenter(viewer, datacenterGlobalId);
+    const spec = { kind: 'registerAllUsers', viewer, datacenterId: dc.id, datacenterName: dc.shortName, resourceId: encodeId('Datacenter', dc.id) };
+    const { job, result } = await this.jobs.run(spec, async (run) => {
+      const everyone = await this.deps.db
+        .select()
+        .from(users)
+        .where(and(isNull(users.deletedAt), eq(users.role, 'USER')))
+        .orderBy(asc(users.createdAt), asc(users.id));
+      const bound = new Map((await this.liveIn(dc.id)).map((row) => [row.userId, row]));
+      const outcome: Omit<BulkTenancyResult, 'job'> = { succeeded: [], failed: [] };
+      for (const [i, user] of everyone.entries()) {
+        const current = bound.get(user.id);
+        // Already bound: no job and no cloud call, so a rerun over thousands of users stays cheap.
+        const tenancy = current?.status === 'ACTIVE' ? Tenancy.fromRow(current) : await this.provisionQuietly(viewer, user, dc);
+        if (tenancy) (tenancy.status === 'ACTIVE' ? outcome.succeeded : outcome.failed).push(tenancy);
+        await run.progress(progressOf(i + 1, everyone.length), `${user.username}: ${tenancy?.status ?? 'not registered'}`);
+      }
+      await run.progress(99, `${outcome.succeeded.length} registered, ${outcome.failed.length} failed`);
+      return outcome;
+    });
+    return { job, ...result };
+  }
+
+  /**
+   * Unbinds every user from one datacenter. A tenancy whose tenant still holds resources is
+   * refused and keeps the refusal on its row; the others go on.
+   */
+  async unregisterAll(viewer: Viewer, datacenterGlobalId: string): Promise<BulkTenancyResult> {
     const dc = await this.datacenters.get(viewer, datacenterGlobalId);
     if (dc.removedAt) throw notFound('Datacenter');
-    if (dc.state !== 'ENABLED') throw conflict('The datacenter is DISABLED: it takes no new tenancies.', 'datacenterId');
+    const spec = { kind: 'unregisterAllUsers', viewer, datacenterId: dc.id, datacenterName: dc.shortName, resourceId: encodeId('Datacenter', dc.id) };
+    const { job, result } = await this.jobs.run(spec, async (run) => {
+      // Deleted users' tenancies too: a live binding keeps the datacenter from being removed, whoever holds it.
+      const rows = await this.deps.db
+        .select({ tenancy: tenancies, username: users.username })
+        .from(tenancies)
+        .innerJoin(users, eq(users.id, tenancies.userId))
+        .where(and(eq(tenancies.datacenterId, dc.id), isNull(tenancies.removedAt), eq(users.role, 'USER')))
+        .orderBy(asc(tenancies.createdAt), asc(tenancies.id));
+      const outcome: Omit<BulkTenancyResult, 'job'> = { succeeded: [], failed: [] };
+      for (const [i, { tenancy, username }] of rows.entries()) {
+        try {
+          outcome.succeeded.push((await this.end(viewer, tenancy, dc)).tenancy);
+          await run.progress(progressOf(i + 1, rows.length), `${username}: unregistered`);
+        } catch (err) {
+          outcome.failed.push(Tenancy.fromRow(await this.reload(tenancy.id)));
+          await run.progress(progressOf(i + 1, rows.length), `${username}: ${err instanceof Error ? err.message : 'failed'}`);
+        }
+      }
+      await run.progress(99, `${outcome.succeeded.length} unregistered, ${outcome.failed.length} refused`);
+      return outcome;
+    });
+    return { job, ...result };
+  }
 
+  /**
+   * Ends a tenancy: the tenant is removed from the cloud and the row is marked removed. Refused
+   * while the tenant still holds resources (cleanupUserResources removes them first).
+   */
+  async unregister(viewer: Viewer, tenancyGlobalId: string): Promise<RegistrationResult> {
+    const row = await this.get(viewer, tenancyGlobalId);
+    const dc = await this.datacenters.byId(row.datacenterId, true);
+    if (!dc) throw notFound('Tenancy');
+    return this.end(viewer, row, dc);
+  }
+
+  /** A datacenter that takes new tenancies or resources: live and ENABLED, else NOT_FOUND / CONFLICT naming `datacenterId`. */
+  async enabledDatacenter(viewer: Viewer, datacenterGlobalId: string, takes = 'new tenancies'): Promise<DatacenterRow> {
+    const dc = await this.datacenters.get(viewer, datacenterGlobalId);
+    if (dc.removedAt) throw notFound('Datacenter');
+    if (dc.state !== 'ENABLED') throw conflict(`The datacenter is DISABLED: it takes no ${takes}.`, 'datacenterId');
+    return dc;
+  }
+
+  /** The live tenancies of a datacenter. */
+  private async liveIn(datacenterId: string): Promise<TenancyRow[]> {
+    return this.deps.db
+      .select()
+      .from(tenancies)
+      .where(and(eq(tenancies.datacenterId, datacenterId), isNull(tenancies.removedAt)));
+  }
+
+  /** `provision` for one user among many: its failure is its tenancy's (FAILED, or as the row stands), never the batch's. */
+  private async provisionQuietly(viewer: Viewer, user: UserRow, dc: DatacenterRow): Promise<Tenancy | null> {
+    try {
+      return (await this.provision(viewer, user, dc)).tenancy;
+    } catch (err) {
+      this.deps.log.warn({ err: err instanceof Error ? err.message : String(err), userId: user.id, datacenterId: dc.id }, 'registration failed');
+      const [row] = await this.deps.db
+        .select()
+        .from(tenancies)
+        .where(and(eq(tenancies.userId, user.id), eq(tenancies.datacenterId, dc.id), isNull(tenancies.removedAt)));
+      return row ? Tenancy.fromRow(row) : null;
+    }
+  }
+
+  private async provision(viewer: Viewer, user: UserRow, dc: DatacenterRow): Promise<RegistrationResult> {
+    const userId = user.id;
     let [row] = await this.deps.db
       .select()
       .from(tenancies)
@@ -163,8 +304,7 @@ export class TenancyService {
           })
           .where(eq(tenancies.id, tenancyId));
       } catch (err) {
-        const error = err instanceof CloudError ? { ...err.toInfo(), datacenter: err.datacenter } : { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' };
-        await this.deps.db.update(tenancies).set({ status: 'FAILED', error, updatedAt: new Date() }).where(eq(tenancies.id, tenancyId));
+        await this.deps.db.update(tenancies).set({ status: 'FAILED', error: failureOf(err), updatedAt: new Date() }).where(eq(tenancies.id, tenancyId));
         throw err;
       }
     });
@@ -175,16 +315,10 @@ export class TenancyService {
     return { job, tenancy: Tenancy.fromRow(fresh) };
   }
 
-  /**
-   * Ends a tenancy: the tenant is removed from the cloud and the row is marked removed. Refused
-   * while the tenant still holds resources (cleanupUserResources removes them first).
-   */
-  async unregister(viewer: Viewer, tenancyGlobalId: string): Promise<RegistrationResult> {
-    const row = await this.get(viewer, tenancyGlobalId);
-    const dc = await this.datacenters.byId(row.datacenterId, true);
-    if (!dc) throw notFound('Tenancy');
+  /** Removes the tenant (refused while it holds resources) and marks the row removed; a refusal stays on the row. */
+  private async end(viewer: Viewer, row: TenancyRow, dc: DatacenterRow): Promise<RegistrationResult> {
     const spec = { kind: 'unregisterTenancy', viewer, userId: row.userId, datacenterId: dc.id, datacenterName: dc.shortName, tenancyId: row.id, resourceId: Tenancy.globalId(row.id) };
-    const { job } = await this.jobs.run(spec, async (run) => {
+    const outcome = await this.jobs.attempt(spec, async (run) => {
       if (row.status === 'ACTIVE') {
         const scope = await this.scope(viewer, row.id);
         const held = await heldResources(scope);
@@ -195,7 +329,11 @@ export class TenancyService {
       await this.deps.db.update(tenancies).set({ removedAt: new Date(), updatedAt: new Date() }).where(eq(tenancies.id, row.id));
     });
     this.scopes.delete(row.id);
-    return { job, tenancy: Tenancy.fromRow(await this.reload(row.id)) };
+    if ('error' in outcome) {
+      await this.deps.db.update(tenancies).set({ error: failureOf(outcome.error), updatedAt: new Date() }).where(eq(tenancies.id, row.id));
+      throw outcome.error;
+    }
+    return { job: outcome.job, tenancy: Tenancy.fromRow(await this.reload(row.id)) };
   }
 
   private async reload(id: string): Promise<TenancyRow> {
@@ -203,6 +341,18 @@ export class TenancyService {
     this.loader.clear(id).prime(id, row);
     return row;
   }
+}
+
+/** What a tenancy row keeps of a failure: the code and message, and the cloud's own words when a cloud refused. */
+function failureOf(err: unknown): Record<string, unknown> {
+  if (err instanceof CloudError) return { ...err.toInfo(), datacenter: err.datacenter };
+  if (err instanceof AppError) return { code: err.code, message: err.message };
+  return { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' };
+}
+
+/** Percent done after `done` of `total` items, kept below 100 until the job ends. */
+export function progressOf(done: number, total: number): number {
+  return Math.min(99, Math.max(1, Math.round((done / Math.max(1, total)) * 98)));
 }
 
 /** What a tenant still has in its cloud, as "2 instances, 1 network". */

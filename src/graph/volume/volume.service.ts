@@ -1,9 +1,9 @@
-import type { Instance as InstanceModel, VolumeStatus } from '../../clouds/driver';
-import { AppError, ErrorCode, badInput, conflict, parseInput } from '../../errors';
+import type { VolumeStatus } from '../../clouds/driver';
+import { badInput, conflict, parseInput, quotaExceeded } from '../../errors';
 import type { Context } from '../context';
 import type { Job } from '../job/job.type';
 import { pickZone } from '../network/network.service';
-import { findResource, runTenancyJob, tenancyInput } from '../tenancy/resource-lookup';
+import { findResource, relatedResource, runTenancyJob, tenancyInput } from '../tenancy/resource-lookup';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 import { createVolumeRule, type CreateVolumeInput } from './volume.input';
 import { Volume } from './volume.type';
@@ -13,8 +13,6 @@ const BUSY: VolumeStatus[] = ['CREATING', 'ATTACHING', 'DETACHING', 'DELETING', 
 
 /** Both clouds accept attachments only to instances that are up or cleanly stopped. */
 const ATTACHABLE = ['RUNNING', 'STOPPED'];
-
-export const quotaExceeded = (field: string, message: string) => new AppError(ErrorCode.QUOTA_EXCEEDED, message, { field });
 
 /**
  * Refuses a new volume of `sizeGb` the tenancy's quota cannot hold: the cloud would refuse it
@@ -38,15 +36,6 @@ export async function instanceLabel(scope: TenantScope, instanceId: string): Pro
   return `instance ${instance?.name ?? instanceId} (${scope.id('Instance', instanceId)})`;
 }
 
-/** An instance named by an argument, which must belong to the same tenancy as what it is used with. */
-export async function instanceOf(ctx: Context, scope: TenantScope, instanceId: string, field: string): Promise<InstanceModel> {
-  const found = await findResource(ctx, instanceId, 'Instance', field);
-  if (found.scope.tenancy.id !== scope.tenancy.id) {
-    throw badInput(field, `must be an instance of the same tenancy (${scope.datacenter.shortName})`);
-  }
-  return found.model;
-}
-
 export class VolumeService {
   constructor(private readonly ctx: Context) {}
 
@@ -67,7 +56,7 @@ export class VolumeService {
   async attach(id: string, instanceId: string): Promise<{ job: Job; volume: Volume | null }> {
     const { ctx } = this;
     const { scope, model } = await findResource(ctx, id, 'Volume');
-    const instance = await instanceOf(ctx, scope, instanceId, 'instanceId');
+    const instance = await relatedResource(ctx, scope, instanceId, 'Instance', 'instanceId');
     if (model.instanceId) {
       const where = model.instanceId === instance.id ? 'this instance' : await instanceLabel(scope, model.instanceId);
       throw conflict(`Volume ${model.name} is in use by ${where} already: detach it first.`, 'id');
