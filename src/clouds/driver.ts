@@ -102,19 +102,19 @@ export interface Network {
   id: string;
   name: string;
   description: string | null;
-  /** The network's address range: CloudStack VPC CIDR; OpenStack: the first subnet's (Neutron networks have none of their own). */
+  /** The network's address range: CloudStack VPC CIDR; OpenStack: the range kept in the network's `cidr=` tag (Neutron networks have none of their own), else the first subnet's. */
   cidr: string | null;
   status: NetworkStatus;
   zoneId: string | null;
   subnetIds: string[];
-  /** OpenStack: the router created with the network; CloudStack: null. */
+  /** OpenStack: the router created with the network (kept in its `router=` tag, else the router its subnets are joined to); CloudStack: null. */
   routerId: string | null;
 }
 
 export interface NetworkSpec {
   name: string;
   description?: string | null;
-  /** The range of the network (CloudStack VPC CIDR); OpenStack keeps it as the network's description of intent. */
+  /** The range of the network, which every subnet must lie in (CloudStack VPC CIDR; OpenStack keeps it as a tag on the network). */
   cidr: string;
   zoneId?: string | null;
   /** The first subnet, created with the network. */

@@ -164,11 +164,12 @@ describe.each(Object.keys(fixtures) as (keyof typeof fixtures)[])('the %s driver
 
   describe('networks and subnets', () => {
     it('created a network with its first subnet, gateway and DNS', () => {
-      expect(network).toMatchObject({ name: 'main', subnetIds: [subnet.id] });
+      expect(network).toMatchObject({ name: 'main', cidr: '10.10.0.0/16', subnetIds: [subnet.id] });
       expect(subnet).toMatchObject({ networkId: network.id, name: 'main-a', cidr: '10.10.1.0/24', gatewayIp: '10.10.1.1' });
     });
 
     it('adds, renames and deletes a subnet, and reports IP availability', async () => {
+      expect((await rejection(f.a.createSubnet(network.id, { name: 'outside', cidr: '10.11.2.0/24' }))).code).toBe('BAD_USER_INPUT');
       const second = await f.a.createSubnet(network.id, { name: 'main-b', cidr: '10.10.2.0/24' });
       expect(second).toMatchObject({ networkId: network.id, cidr: '10.10.2.0/24', gatewayIp: '10.10.2.1' });
       expect((await f.a.updateSubnet(second.id, { name: 'main-b2' })).name).toBe('main-b2');
@@ -276,8 +277,21 @@ describe.each(Object.keys(fixtures) as (keyof typeof fixtures)[])('the %s driver
       const found = (await f.a.listInstances()).find((i) => i.name === 'web-1')!;
       expect(found).toMatchObject({ status: 'RUNNING', cpu: flavor.cpu, memoryMb: flavor.memoryMb, imageId: image.id, operationId: `op-${cloud}-1` });
       expect(found.addresses.some((a) => a.networkId === network.id && a.ip.startsWith('10.10.1.'))).toBe(true);
+      // Placed without a group, it is in the tenant's default one.
+      const defaultGroup = (await f.a.listSecurityGroups()).find((g) => g.isDefault)!;
+      expect(found.securityGroupIds).toEqual([defaultGroup.id]);
       instanceId = found.id;
       expect((await f.a.listInstances({ parentIds: [network.id] })).map((i) => i.id)).toContain(instanceId);
+    });
+
+    it('an instance placed with a group reads back with that group', async () => {
+      const group = await f.a.createSecurityGroup({ name: 'app', description: 'app servers' });
+      const op = await f.a.createInstance({ name: 'app-1', imageId: image.id, flavorId: flavor.id, networkIds: f.placement(network, subnet), securityGroupIds: [group.id] });
+      await settleOk(f.a, op);
+      const found = (await f.a.listInstances()).find((i) => i.name === 'app-1')!;
+      expect(found.securityGroupIds).toEqual([group.id]);
+      expect((await f.a.listInstances({ ids: [found.id] }))[0].securityGroupIds).toEqual([group.id]);
+      await settleOk(f.a, await f.a.terminateInstance(found.id));
     });
 
     it('a create retried with the same operation id finds the first instance', async () => {

@@ -452,7 +452,9 @@ describe('batching and paging', () => {
     const allVms = calls(sim);
     await b.listInstances({ ids: vms.map((v) => v.id) });
     expect(allVms()).toBe(oneVmCalls);
-    expect(oneVmCalls).toBe(2);
+    // VMs, their disks, and their tiers for the ACL lists (the tiers' security groups).
+    expect(oneVmCalls).toBe(3);
+    expect(allVms('listNetworks')).toBe(1);
   });
 
   it('follows pages when the server page size is small', async () => {
@@ -564,6 +566,55 @@ describe('security groups (network ACL lists of the VPC)', () => {
     expect((await failure(t.deleteSecurityGroup(app.id))).code).toBe('CONFLICT');
   });
 
+  it('reads an instance’s groups off the ACL lists of its tiers, in one more call for all instances', async () => {
+    const provisioned = await admin.provisionTenant({ name: 'ct_SGREAD', userName: 'sgread' });
+    const t = driver.tenant(provisioned.credentials);
+    const tenantRaw = rawClient(sim, creds(provisioned), 'tenant');
+    const env = await environment(t, 'sgread', '10.21.0.0/16', '10.21.1.0/24');
+    const second = await t.createSubnet(env.network.id, { name: 'sgread-app', cidr: '10.21.2.0/24' });
+    const [def] = await t.listSecurityGroups();
+    expect(def.isDefault).toBe(true);
+    const app = await t.createSecurityGroup({ name: 'app' });
+    const deploy = (name: string, networkIds: string[], securityGroupIds?: string[]) =>
+      t.createInstance({ name, imageId: env.imageId, flavorId: env.flavorId, networkIds, securityGroupIds }).then((op) => ok(t, op));
+
+    const plain = (await deploy('plain', [env.subnetId]))!;
+    const guarded = (await deploy('guarded', [second.id], [app.id]))!;
+    const straddling = (await deploy('straddling', [env.subnetId, second.id]))!;
+    const count = calls(sim);
+    const listed = await t.listInstances();
+    expect(count()).toBe(3);
+    expect(count('listNetworks')).toBe(1);
+    const groupsOf = (id: string) => listed.find((i) => i.id === id)!.securityGroupIds;
+    expect(groupsOf(plain)).toEqual([def.id]);
+    expect(groupsOf(guarded)).toEqual([app.id]);
+    expect([...groupsOf(straddling)].sort()).toEqual([def.id, app.id].sort());
+
+    // The list filters the tier, so every instance on it has the group from then on.
+    const { jobid } = await tenantRaw.start('replaceNetworkACLList', { aclid: app.id, networkid: env.subnetId });
+    await tenantRaw.wait(jobid, 'replaceNetworkACLList');
+    expect((await t.listInstances({ ids: [plain] }))[0].securityGroupIds).toEqual([app.id]);
+    const rename = calls(sim);
+    expect((await t.renameInstance(plain, 'still-guarded')).securityGroupIds).toEqual([app.id]);
+    expect(rename()).toBe(3);
+
+    // A tier left on a built-in list (made without aclid) gives its instances no group of the tenant.
+    const [offering] = await tenantRaw.list<{ id: string }>('listNetworkOfferings', { forvpc: 'true' }, 'networkoffering');
+    const bare = (await tenantRaw.call('createNetwork', { name: 'bare', networkofferingid: offering.id, zoneid: env.network.zoneId!, vpcid: env.network.id, gateway: '10.21.3.1', netmask: '255.255.255.0' })).network as { id: string; aclname: string };
+    expect(bare.aclname).toBe('default_deny');
+    const exposed = (await deploy('exposed', [bare.id]))!;
+    expect((await t.listInstances({ ids: [exposed] }))[0].securityGroupIds).toEqual([]);
+
+    // Instances of several networks: still one listNetworks, now of the whole account.
+    const other = await environment(t, 'sgread2', '10.22.0.0/16', '10.22.1.0/24');
+    const elsewhere = (await deploy('elsewhere', [other.subnetId]))!;
+    const [otherDefault] = await tenantRaw.list<{ id: string }>('listNetworkACLLists', { vpcid: other.network.id, name: 'default' }, 'networkacllist');
+    const both = calls(sim);
+    const all = await t.listInstances({ ids: [guarded, elsewhere] });
+    expect(both('listNetworks')).toBe(1);
+    expect(Object.fromEntries(all.map((i) => [i.id, i.securityGroupIds]))).toEqual({ [guarded]: [app.id], [elsewhere]: [otherDefault.id] });
+  });
+
   it('the simulator refuses what a VPC zone refuses', async () => {
     const provisioned = await admin.provisionTenant({ name: 'ct_SGZ', userName: 'sgz' });
     const t = driver.tenant(provisioned.credentials);
@@ -652,6 +703,11 @@ describe('security groups in an SG-enabled zone (CloudStack security groups)', (
     const [vmRaw] = await tenantRaw.list<{ zoneid: string; securitygroup: { id: string }[] }>('listVirtualMachines', { id: vm! }, 'virtualmachine');
     expect(vmRaw.zoneid).toBe(zone.id);
     expect(vmRaw.securitygroup.map((g) => g.id)).toEqual([web.id]);
+    // The VM's own groups, as the server lists them: no tier to look up.
+    const reads = calls(sgSim);
+    expect((await t.listInstances({ ids: [vm!] }))[0].securityGroupIds).toEqual([web.id]);
+    expect(reads('listNetworks')).toBe(0);
+    expect(reads()).toBe(2);
 
     expect((await failure(t.deleteSecurityGroup(def.id))).code).toBe('CONFLICT');
     expect((await t.listSecurityGroups()).map((g) => g.name).sort()).toEqual(['default', 'web']);

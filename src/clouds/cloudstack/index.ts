@@ -43,11 +43,11 @@ import { CloudStackTenantDriver } from './tenant';
  * | disassociateFloatingIp / releaseFloatingIp | 1 (returned job) |
  * | listKeyPairs (names) | 1 + pages |
  * | createKeyPair / deleteKeyPair | 1 |
- * | listInstances (ids, parents) | 2 + pages: listVirtualMachines (all ids in one call) + listVolumes (skipped when no VM) |
- * | createInstance | 1 (deployVirtualMachine; returned job) + 1 with an operationId (look-up) + (cached) zones; with security groups: in an SG-enabled zone nothing more (`securitygroupids` on the deploy), else per tier 1 + polls (replaceNetworkACLList) |
+ * | listInstances (ids, parents) | 2 + pages: listVirtualMachines (all ids in one call) + listVolumes (skipped when no VM); + 1 + pages listNetworks when a VM has a NIC on a VPC tier (the tiers' ACL lists are its security groups), one for all the VMs |
+ * | createInstance | 1 (deployVirtualMachine; returned job) + 1 with an operationId (look-up; a settled VM found: + listVolumes, + listNetworks on a VPC tier) + (cached) zones; with security groups: in an SG-enabled zone nothing more (`securitygroupids` on the deploy), else per tier 1 + polls (replaceNetworkACLList) |
  * | instanceAction / terminateInstance | 1 (returned job; terminate = destroyVirtualMachine without expunge) |
  * | rebuildInstance | 1 (restoreVirtualMachine); 2 with a name or password (updateVirtualMachine first) |
- * | resizeInstance / renameInstance | 2: changeServiceFor… / updateVirtualMachine + listVolumes |
+ * | resizeInstance / renameInstance | 2: changeServiceFor… / updateVirtualMachine + listVolumes; 3 on a VPC tier (+ listNetworks for the tiers' ACL lists) |
  * | listVolumes (ids, parents) | 1 + pages (all ids in one call) |
  * | createVolume | 1 (returned job) + (cached) zone and disk offerings |
  * | attachVolume / detachVolume / deleteVolume | 1 |
@@ -60,7 +60,7 @@ import { CloudStackTenantDriver } from './tenant';
  * in a zone with securitygroupsenabled=true they are CloudStack's own security groups
  * (zone-security-groups.ts, rules in sg-rules.ts) and instances get `securitygroupids`;
  * elsewhere they are network ACL lists of the tenant's VPC and apply per tier
- * (security-groups.ts). The zone flags come from one listZones per driver, cached.
+ * (security-groups.ts), so an instance there reads the ACL lists of its tiers as its groups. The zone flags come from one listZones per driver, cached.
  * Terminated instances are Destroyed, not expunged (users may not expunge on a stock cloud);
  * they read as DELETED until the server's expunge thread removes them.
  *

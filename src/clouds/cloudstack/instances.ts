@@ -4,7 +4,8 @@ import type { Offerings } from './catalog';
 import type { CloudStackClient } from './client';
 import { parseStamp, stampedName, toInstance, toKeyPair } from './mappers';
 import { badInput, doneOperation, jobOperation, notFound } from './results';
-import type { CsKeyPair, CsVm, CsVolume } from './wire';
+import { BUILT_IN_LISTS } from './security-groups';
+import type { CsKeyPair, CsNetwork, CsVm, CsVolume } from './wire';
 
 /** States of a VM on its way out: a retried create does not count it as made. */
 const GONE = new Set(['Destroyed', 'Expunging', 'Expunged']);
@@ -22,7 +23,9 @@ export class InstanceArea {
 
   /**
    * listVirtualMachines (1, all ids in one call, or all VMs; + pages) + listVolumes (1 + pages, for
-   * volume ids; skipped when no VM matched): 2 calls. parentIds = networks (VPCs) or tiers.
+   * volume ids; skipped when no VM matched): 2 calls; + listNetworks (1 + pages, for the ACL
+   * lists of every tier the VMs have NICs on) when a VM is on a VPC tier. parentIds = networks
+   * (VPCs) or tiers.
    */
   async list(filter: ChildFilter = {}): Promise<Instance[]> {
     if ((filter.ids && !filter.ids.length) || (filter.parentIds && !filter.parentIds.length)) return [];
@@ -34,14 +37,28 @@ export class InstanceArea {
       vms = vms.filter((vm) => (vm.nic ?? []).some((n) => parents.has(n.networkid) || (n.vpcid !== undefined && parents.has(n.vpcid))));
     }
     if (!vms.length) return [];
-    const volumes = await this.client.list<CsVolume>('listVolumes', {}, 'volume');
-    return vms.map((vm) => toInstance(vm, volumeIdsOf(volumes, vm.id)));
+    const [volumes, acls] = await Promise.all([this.client.list<CsVolume>('listVolumes', {}, 'volume'), this.tierAcls(vms)]);
+    return vms.map((vm) => toInstance(vm, volumeIdsOf(volumes, vm.id), acls));
+  }
+
+  /**
+   * The ACL list of each VPC tier these VMs have a NIC on: their security groups (see
+   * security-groups.ts). NICs carry no `aclid`, their tiers do: one listNetworks (+ pages) for
+   * all the VMs, narrowed to the VPC when there is one; none when no NIC is on a VPC tier (the
+   * shared networks of SG-enabled zones). The built-in lists are not groups of the tenant.
+   */
+  private async tierAcls(vms: CsVm[]): Promise<Map<string, string>> {
+    const vpcs = [...new Set(vms.flatMap((vm) => (vm.nic ?? []).map((n) => n.vpcid).filter((id): id is string => !!id)))];
+    if (!vpcs.length) return new Map();
+    const tiers = await this.client.list<CsNetwork>('listNetworks', vpcs.length === 1 ? { vpcid: vpcs[0] } : {}, 'network');
+    return new Map(tiers.filter((t) => t.vpcid && t.aclid && !BUILT_IN_LISTS.has(t.aclname ?? '')).map((t) => [t.id, t.aclid!]));
   }
 
   /**
    * With an operationId: listVirtualMachines by keyword (1) to find a VM a first attempt made;
    * then deployVirtualMachine (1). The operation id rides in the display name.
-   * A found VM still deploying hands back its job; a settled one is returned done (+ listVolumes).
+   * A found VM still deploying hands back its job; a settled one is returned done (+ listVolumes,
+   * + listNetworks on a VPC tier).
    *
    * Security groups depend on the instance's zone (the cached zone list; see Offerings):
    * - a zone with `securitygroupsenabled` (CloudStack's own groups, zone-security-groups.ts):
@@ -122,13 +139,13 @@ export class InstanceArea {
     return jobOperation<Instance>(await this.client.start('restoreVirtualMachine', { virtualmachineid: id, templateid: spec.imageId }), id);
   }
 
-  /** changeServiceForVirtualMachine (1, synchronous; the VM must be stopped) + listVolumes (1). */
+  /** changeServiceForVirtualMachine (1, synchronous; the VM must be stopped) + listVolumes (1) (+ listNetworks on a VPC tier). */
   async resize(id: string, flavorId: string): Promise<Operation<Instance>> {
     const vm = (await this.client.call('changeServiceForVirtualMachine', { id, serviceofferingid: flavorId })).virtualmachine as CsVm;
     return doneOperation(id, await this.withVolumes(vm));
   }
 
-  /** updateVirtualMachine (1) + listVolumes (1). The operation stamp is dropped: it only serves the create. */
+  /** updateVirtualMachine (1) + listVolumes (1) (+ listNetworks on a VPC tier). The operation stamp is dropped: it only serves the create. */
   async rename(id: string, name: string): Promise<Instance> {
     if (!name.trim()) throw badInput(this.dc, 'name', 'must not be empty');
     const vm = (await this.client.call('updateVirtualMachine', { id, displayname: name })).virtualmachine as CsVm;
@@ -169,10 +186,11 @@ export class InstanceArea {
     await this.client.call('deleteSSHKeyPair', { name });
   }
 
+  /** listVolumes of the VM (1) + listNetworks (1) when it is on a VPC tier. */
   private async withVolumes(vm: CsVm): Promise<Instance> {
     if (!vm?.id) throw notFound(this.dc, 'Instance');
-    const volumes = await this.client.list<CsVolume>('listVolumes', { virtualmachineid: vm.id }, 'volume');
-    return toInstance(vm, volumeIdsOf(volumes, vm.id));
+    const [volumes, acls] = await Promise.all([this.client.list<CsVolume>('listVolumes', { virtualmachineid: vm.id }, 'volume'), this.tierAcls([vm])]);
+    return toInstance(vm, volumeIdsOf(volumes, vm.id), acls);
   }
 }
 

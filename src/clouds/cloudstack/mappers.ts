@@ -123,7 +123,12 @@ const VM_STATUS: Record<string, InstanceStatus> = {
   Error: 'ERROR',
 };
 
-export function toInstance(vm: CsVm, volumeIds: string[]): Instance {
+/**
+ * `tierAcls` maps VPC tier ids to their ACL lists: on a VPC tier the list filters the VM
+ * (its own `securitygroup` stays empty there), so those are its groups. In SG-enabled zones
+ * the VM's own security groups are.
+ */
+export function toInstance(vm: CsVm, volumeIds: string[], tierAcls: ReadonlyMap<string, string> = new Map()): Instance {
   const { name, operationId } = parseStamp(vm.displayname ?? vm.name ?? vm.id);
   const nics = vm.nic ?? [];
   const addresses: InstanceAddress[] = nics.map((nic) => ({
@@ -137,6 +142,7 @@ export function toInstance(vm: CsVm, volumeIds: string[]): Instance {
     const natted = nics.find((n) => n.publicip === vm.publicip) ?? nics.find((n) => n.isdefault) ?? nics[0];
     addresses.push({ networkId: natted ? (natted.vpcid ?? natted.networkid) : '', subnetId: natted?.networkid ?? null, ip: vm.publicip, mac: null, floating: true });
   }
+  const tierGroups = nics.map((nic) => (nic.vpcid ? tierAcls.get(nic.networkid) : undefined)).filter((id): id is string => !!id);
   const state = vm.state ?? 'Unknown';
   return {
     id: vm.id,
@@ -149,7 +155,7 @@ export function toInstance(vm: CsVm, volumeIds: string[]): Instance {
     imageId: vm.templateid ?? null,
     zoneId: vm.zoneid ?? null,
     keyPairName: vm.keypairs?.split(',')[0]?.trim() || null,
-    securityGroupIds: (vm.securitygroup ?? []).map((g) => g.id),
+    securityGroupIds: [...new Set([...(vm.securitygroup ?? []).map((g) => g.id), ...tierGroups])],
     volumeIds,
     addresses,
     createdAt: isoDate(vm.created),

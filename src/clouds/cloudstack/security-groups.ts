@@ -7,8 +7,10 @@ import type { CsAclItem, CsAclList, CsVpc } from './wire';
 
 /** The name of the ACL list the driver creates with every VPC and gives its tiers: the tenant's default group. */
 export const DEFAULT_GROUP = 'default';
+/** The server's built-in ACL lists: everyone's, not modifiable, never shown as groups. */
+export const BUILT_IN_LISTS = new Set(['default_allow', 'default_deny']);
 /** Names a tenant cannot give a group: the driver's default and the server's built-in lists. */
-const RESERVED = new Set([DEFAULT_GROUP, 'default_allow', 'default_deny']);
+const RESERVED = new Set([DEFAULT_GROUP, ...BUILT_IN_LISTS]);
 
 /**
  * Security groups of a tenant in a zone WITHOUT security groups = NETWORK ACL LISTS of the
@@ -29,7 +31,8 @@ const RESERVED = new Set([DEFAULT_GROUP, 'default_allow', 'default_deny']);
  * - a rule is an Allow item (see rules.ts); Deny items are not shown; remote groups are refused;
  * - a group applies PER TIER, not per instance: createInstance with securityGroupIds replaces
  *   the ACL list of the instance's tiers (replaceNetworkACLList), which filters every instance
- *   on those tiers;
+ *   on those tiers; so an instance's groups are the ACL lists of the tiers it has a NIC on
+ *   (instances.ts);
  * - names and descriptions are fixed: updateSecurityGroup is root-admin only and
  *   updateNetworkACLList's name/description are not available on every supported release,
  *   so changing either is refused (BAD_USER_INPUT naming the field).

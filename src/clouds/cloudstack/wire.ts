@@ -93,6 +93,9 @@ export interface CsNetwork extends CsPending {
   state?: string;
   dns1?: string;
   dns2?: string;
+  /** VPC tiers: the network ACL list that filters the tier. */
+  aclid?: string;
+  aclname?: string;
 }
 
 export interface CsVpc extends CsPending {

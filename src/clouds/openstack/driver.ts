@@ -14,16 +14,22 @@
  *                            +1 after a project 409 (find), +2 after a user 409 (find, set password)
  *   removeTenant             2
  *   createFlavor             1
- *   listNetworks             3 for any number of ids: networks (`?id=a&id=b`), subnets and router
- *                            interface ports (`?network_id=…`), + pages; past 100 ids each list
- *                            is unfiltered and filtered locally (Neutron lists never exceed 1 call + pages)
- *   createNetwork            5: network, subnet, router with gateway, add interface (+1 the first
- *                            time: external network lookup); a failure undoes what was made
+ *   listNetworks             3 for any number of ids: networks (`?id=a&id=b`; range and router
+ *                            tags inline), subnets and router interface ports (`?network_id=…`),
+ *                            + pages; past 100 ids each list is unfiltered and filtered locally
+ *                            (Neutron lists never exceed 1 call + pages)
+ *   createNetwork            5: network, subnet, router with gateway, tags (range and router),
+ *                            add interface (+1 the first time: external network lookup); a
+ *                            failure undoes what was made
  *   updateNetwork            3 (PUT, subnets, router ports)
- *   deleteNetwork            3 + per router (1 per interface + ports check + clear gateway + delete)
+ *   deleteNetwork            3 + per router (1 per interface + ports check + clear gateway + delete;
+ *                            the tagged router counts even with no interface left)
  *                            + 1 per leftover port + 1 per subnet (typical: 8)
  *   listSubnets              1 + pages, whatever the number of ids or network ids
- *   createSubnet             3 (create, find the network's router, add interface); 2 without router
+ *   createSubnet             3 (show the network for its range and router tags, create, add
+ *                            interface); on a network without the router tag +1 (router
+ *                            interface ports; no interface call when they name none); 2 for a
+ *                            subnet without a gateway
  *   updateSubnet             1
  *   deleteSubnet             3 (show, router ports, delete) + 1 per router interface on it
  *   ipAvailability           3 (networks, subnets, ports) — computed, the Neutron API is admin-only

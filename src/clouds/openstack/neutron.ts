@@ -19,6 +19,8 @@ export interface WireNetwork {
   project_id?: string;
   availability_zones?: string[];
   'router:external'?: boolean;
+  /** standard-attr-tag; every network body carries them. */
+  tags?: string[];
 }
 
 export interface WireSubnet {
@@ -78,17 +80,42 @@ export async function projectId(ctx: Ctx): Promise<string> {
 
 const NETWORK_STATUSES: NetworkStatus[] = ['ACTIVE', 'BUILD', 'DOWN', 'ERROR'];
 
+/*
+ * Neutron networks have no address range of their own, and the router made with a network is
+ * tied to it only by interfaces, which go with their subnets. Both are kept as tags on the
+ * network (`cidr=10.0.0.0/16`, `router=<id>`): network bodies carry their tags, so reading them
+ * costs nothing. Neutron allows 255 characters a tag, far more than either needs; the list
+ * filters split tags on commas, and neither value holds one.
+ */
+const RANGE_TAG = 'cidr=';
+const ROUTER_TAG = 'router=';
+
+function tagged(n: WireNetwork, prefix: string): string | null {
+  return n.tags?.find((t) => t.startsWith(prefix))?.slice(prefix.length) || null;
+}
+
+/** The range createNetwork was given, or null for a network made elsewhere (or a tag someone spoiled). */
+export function rangeOf(n: WireNetwork): string | null {
+  const range = tagged(n, RANGE_TAG);
+  return range && ipaddr.isValidCIDR(range) ? range : null;
+}
+
+/** The router createNetwork made for the network, whether or not it still has an interface on it. */
+export function routerTagOf(n: WireNetwork): string | null {
+  return tagged(n, ROUTER_TAG);
+}
+
 function toNetwork(n: WireNetwork, subnets: Map<string, WireSubnet>, routers: Map<string, string>): Network {
   const first = n.subnets.map((id) => subnets.get(id)).find((s) => !!s);
   return {
     id: n.id,
     name: n.name,
     description: nullIfEmpty(n.description),
-    cidr: first?.cidr ?? null,
+    cidr: rangeOf(n) ?? first?.cidr ?? null,
     status: NETWORK_STATUSES.includes(n.status as NetworkStatus) ? (n.status as NetworkStatus) : 'ERROR',
     zoneId: n.availability_zones?.[0] ?? null,
     subnetIds: [...n.subnets],
-    routerId: routers.get(n.id) ?? null,
+    routerId: routerTagOf(n) ?? routers.get(n.id) ?? null,
   };
 }
 
@@ -104,7 +131,7 @@ export function toSubnet(s: WireSubnet): Subnet {
   };
 }
 
-/** Subnets (for the CIDR) and router interface ports (for the router) of these networks: 2 calls. */
+/** Subnets (for the CIDR of untagged networks) and router interface ports (for their router) of these networks: 2 calls. */
 async function enrich(ctx: Ctx, networks: WireNetwork[]): Promise<Network[]> {
   if (!networks.length) return [];
   const ids = networks.map((n) => n.id);
@@ -166,7 +193,8 @@ export function validateSubnet(ctx: Ctx, spec: SubnetSpec, field: string, within
   if (within) {
     if (!ipaddr.isValidCIDR(within)) throw badInput(ctx, `cidr: "${within}" is not a CIDR.`);
     const [outer, outerBits] = ipaddr.parseCIDR(within);
-    if (outer.kind() !== addr.kind() || bits < outerBits || !addr.match(outer, outerBits)) {
+    // The range is of one family; a subnet of the other family (dual stack) is not held to it.
+    if (outer.kind() === addr.kind() && (bits < outerBits || !addr.match(outer, outerBits))) {
       throw badInput(ctx, `${field}.cidr: ${spec.cidr} is not inside the network's range ${within}.`);
     }
   }
@@ -192,9 +220,9 @@ function subnetBody(networkId: string, spec: SubnetSpec) {
 }
 
 /**
- * Network, first subnet, router with its gateway on the external network, interface on the
- * subnet: 5 calls (+1 the first time the external network is looked up). A failure undoes
- * what was made, best effort, and reports the step.
+ * Network, first subnet, router with its gateway on the external network, the range and router
+ * tags, interface on the subnet: 5 calls (+1 the first time the external network is looked
+ * up). A failure undoes what was made, best effort, and reports the step.
  */
 export async function createNetwork(ctx: Ctx, spec: NetworkSpec): Promise<Operation<Network>> {
   validateSubnet(ctx, spec.subnet, 'subnet', spec.cidr);
@@ -236,6 +264,17 @@ export async function createNetwork(ctx: Ctx, spec: NetworkSpec): Promise<Operat
       return res.body.router;
     });
     undo.push(() => del(ctx, `/routers/${router.id}`, 'neutron.routers.delete'));
+    // Before the interface: a failure here leaves nothing the undo cannot delete.
+    const tags = await step(ctx, what, 'tag network with its range and router', async () => {
+      const res = await ctx.session.call<{ tags: string[] }>('network', {
+        operation: 'neutron.networks.tags.replace',
+        method: 'PUT',
+        path: `/networks/${network.id}/tags`,
+        body: { tags: [`${RANGE_TAG}${spec.cidr}`, `${ROUTER_TAG}${router.id}`] },
+        what,
+      });
+      return res.body.tags;
+    });
     await step(ctx, what, 'add router interface', () =>
       ctx.session.call('network', {
         operation: 'neutron.routers.add_interface',
@@ -247,7 +286,7 @@ export async function createNetwork(ctx: Ctx, spec: NetworkSpec): Promise<Operat
         what,
       }),
     );
-    const resource = toNetwork({ ...network, subnets: [subnet.id] }, new Map([[subnet.id, subnet]]), new Map([[network.id, router.id]]));
+    const resource = toNetwork({ ...network, subnets: [subnet.id], tags }, new Map([[subnet.id, subnet]]), new Map([[network.id, router.id]]));
     return { handle: { kind: 'done', resourceId: network.id }, resource };
   } catch (err) {
     for (const run of undo.reverse()) {
@@ -292,7 +331,9 @@ export async function deleteNetwork(ctx: Ctx, id: string): Promise<Operation<nul
   if (instances.length) throw conflict(ctx, `${what}: instances are still attached to it (${instances.join(', ')}); terminate them or move them first.`);
 
   const interfaces = ports.filter((p) => isRouterInterface(p.device_owner));
-  const routers = [...new Set(interfaces.map((p) => p.device_id))];
+  // The network's own router goes too when its last subnet went before and took the interfaces along.
+  const own = routerTagOf(network);
+  const routers = [...new Set([...interfaces.map((p) => p.device_id), ...(own ? [own] : [])])];
   for (const port of interfaces) {
     await step(ctx, what, `remove interface ${port.id} from router ${port.device_id}`, () =>
       ctx.session.call('network', {
@@ -351,12 +392,17 @@ async function routerOf(ctx: Ctx, networkId: string): Promise<string | null> {
 }
 
 /**
- * A further subnet joins the network's router too, so its instances reach the outside and can
- * hold floating IPs: 3 calls (create, find router, add interface); 2 without a router.
+ * A further subnet must lie in the network's range and joins the network's router too, so its
+ * instances reach the outside and can hold floating IPs: 3 calls (the network for its range and
+ * router, create, add interface); +1 to find the router by its interfaces on a network without
+ * the router tag; 2 for a subnet without a gateway. A network made elsewhere has no range: only
+ * Neutron's own checks (overlap) apply.
  */
 export async function createSubnet(ctx: Ctx, networkId: string, spec: SubnetSpec): Promise<Subnet> {
   validateSubnet(ctx, spec, 'subnet');
   const what = `Creating subnet "${spec.name}" on network ${networkId}`;
+  const network = await showNetwork(ctx, networkId, what);
+  validateSubnet(ctx, spec, 'subnet', rangeOf(network));
   const { body } = await ctx.session.call<{ subnet: WireSubnet }>('network', {
     operation: 'neutron.subnets.create',
     method: 'POST',
@@ -366,15 +412,15 @@ export async function createSubnet(ctx: Ctx, networkId: string, spec: SubnetSpec
   });
   const subnet = body.subnet;
   if (subnet.gateway_ip) {
-    const router = await step(ctx, what, 'find the network router', () => routerOf(ctx, networkId));
+    const router = routerTagOf(network) ?? (await step(ctx, what, 'find the network router', () => routerOf(ctx, networkId)));
     if (router) {
       await step(ctx, what, `add interface to router ${router}`, () =>
         ctx.session.call('network', {
           operation: 'neutron.routers.add_interface',
           method: 'PUT',
           path: `/routers/${router}/add_router_interface`,
-        // A resend would be refused ("Router already has a port on subnet"): never resend.
-        idempotent: false,
+          // A resend would be refused ("Router already has a port on subnet"): never resend.
+          idempotent: false,
           body: { subnet_id: subnet.id },
           what,
         }),

@@ -43,7 +43,7 @@ export function networkView(state: OpenStackState, n: Network) {
     description: n.description,
     port_security_enabled: true,
     is_default: false,
-    tags: [],
+    tags: [...n.tags],
     created_at: n.createdAt,
     updated_at: n.updatedAt,
     revision_number: n.revision,
@@ -221,7 +221,7 @@ const PAGING_KEYS = new Set(['limit', 'marker', 'page_reverse', 'fields', 'sort_
 /** What each collection may be filtered on: every top-level attribute of its view, read off blank resources once. */
 const ATTRIBUTES: Record<string, Set<string>> = (() => {
   const blank = new OpenStackState({ timeScale: 0, tokenTtlSeconds: 0, maxLimit: 1, quotas: {} });
-  const empty = { fixedIps: [], securityGroups: [], azHints: [] } as never;
+  const empty = { fixedIps: [], securityGroups: [], azHints: [], tags: [] } as never;
   const keys = (view: object) => new Set(Object.keys(view));
   return {
     networks: keys(networkView(blank, empty)),
@@ -239,13 +239,21 @@ export function listResponse(state: OpenStackState, req: SimRequest, plural: str
   const q = req.url.searchParams;
   const keys = [...new Set([...q.keys()])].filter((k) => !PAGING_KEYS.has(k));
   let items = views;
+  const attributes = ATTRIBUTES[plural] ?? new Set(Object.keys(views[0] ?? {}));
   for (const key of keys) {
     const wanted = q.getAll(key);
     if (key === 'fixed_ips') {
       items = items.filter((v) => wanted.some((w) => matchesFixedIp(v.fixed_ips, w)));
       continue;
     }
-    if (!(ATTRIBUTES[plural] ?? new Set(Object.keys(views[0] ?? {}))).has(key)) {
+    const tagFilter = TAG_FILTERS[key];
+    if (tagFilter && attributes.has('tags')) {
+      // Repeated keys and commas both add tags to the one filter.
+      const tags = [...new Set(wanted.flatMap((w) => w.split(',')))];
+      items = items.filter((v) => tagFilter(new Set(Array.isArray(v.tags) ? v.tags.map(String) : []), tags));
+      continue;
+    }
+    if (!attributes.has(key)) {
       return neutronError(400, 'HTTPBadRequest', `[${key}] is invalid attribute for filtering`);
     }
     items = items.filter((v) => wanted.some((w) => matchesValue(v[key], w)));
@@ -264,6 +272,14 @@ export function listResponse(state: OpenStackState, req: SimRequest, plural: str
   if (links.length) body[`${plural}_links`] = links;
   return json(200, body);
 }
+
+/** standard-attr-tag filters: `tags` all of them, `tags-any` one of them, `not-` the negations. */
+const TAG_FILTERS: Record<string, (have: Set<string>, tags: string[]) => boolean> = {
+  tags: (have, tags) => tags.every((t) => have.has(t)),
+  'tags-any': (have, tags) => tags.some((t) => have.has(t)),
+  'not-tags': (have, tags) => !tags.every((t) => have.has(t)),
+  'not-tags-any': (have, tags) => !tags.some((t) => have.has(t)),
+};
 
 function matchesValue(value: unknown, wanted: string): boolean {
   if (value === null || value === undefined) return wanted === '';

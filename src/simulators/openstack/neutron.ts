@@ -84,6 +84,7 @@ export function neutronRoutes(state: OpenStackState): Route[] {
           'quota_details',
           'network-ip-availability',
           'standard-attr-description',
+          'standard-attr-tag',
           'pagination',
           'sorting',
         ].map((alias) => ({ alias, name: alias, description: '', links: [], updated: '2019-01-01T00:00:00-00:00' })),
@@ -116,6 +117,8 @@ export function neutronRoutes(state: OpenStackState): Route[] {
         mtu: typeof body.mtu === 'number' ? body.mtu : 1450,
         status: 'ACTIVE',
         azHints: Array.isArray(body.availability_zone_hints) ? body.availability_zone_hints.map(String) : [],
+        // Networks take no tags on create (allow_post is false): only the tags API sets them.
+        tags: [],
         revision: 1,
         createdAt: now,
         updatedAt: now,
@@ -148,6 +151,61 @@ export function neutronRoutes(state: OpenStackState): Route[] {
       for (const p of ports) state.ports.delete(p.id);
       for (const s of [...state.subnets.values()]) if (s.networkId === id) state.subnets.delete(s.id);
       state.networks.delete(id);
+      return noContent();
+    }),
+
+    // Network tags (standard-attr-tag): reads follow the network's visibility, writes its owner.
+    r('GET', '/networks/:id/tags', 'neutron.networks.tags.list', (_req, ctx, { id }) => {
+      const n = visibleNetwork(ctx, id);
+      return n ? json(200, { tags: [...n.tags] }) : tagResourceNotFound(id);
+    }),
+    r('PUT', '/networks/:id/tags', 'neutron.networks.tags.replace', (req, ctx, { id }) => {
+      const n = visibleNetwork(ctx, id);
+      if (!n) return tagResourceNotFound(id);
+      if (!owns(ctx, n.projectId)) return policyDenied('update_networks_tags');
+      const body = objectBody(req);
+      const problem = tagsProblem(body);
+      if (problem) return invalidInput(problem);
+      n.tags = [...(body!.tags as string[])];
+      touch(n);
+      return json(200, { tags: [...n.tags] });
+    }),
+    r('DELETE', '/networks/:id/tags', 'neutron.networks.tags.clear', (_req, ctx, { id }) => {
+      const n = visibleNetwork(ctx, id);
+      if (!n) return tagResourceNotFound(id);
+      if (!owns(ctx, n.projectId)) return policyDenied('delete_networks_tags');
+      n.tags = [];
+      touch(n);
+      return noContent();
+    }),
+    r('GET', '/networks/:id/tags/:tag', 'neutron.networks.tags.show', (_req, ctx, { id, tag }) => {
+      const problem = tagProblem(tag);
+      if (problem) return invalidInput(problem);
+      const n = visibleNetwork(ctx, id);
+      if (!n) return tagResourceNotFound(id);
+      return n.tags.includes(tag) ? noContent() : tagNotFound(tag);
+    }),
+    r('PUT', '/networks/:id/tags/:tag', 'neutron.networks.tags.add', (_req, ctx, { id, tag }) => {
+      const problem = tagProblem(tag);
+      if (problem) return invalidInput(problem);
+      const n = visibleNetwork(ctx, id);
+      if (!n) return tagResourceNotFound(id);
+      if (!owns(ctx, n.projectId)) return policyDenied('update_networks_tags');
+      if (!n.tags.includes(tag)) {
+        n.tags.push(tag);
+        touch(n);
+      }
+      return json(201);
+    }),
+    r('DELETE', '/networks/:id/tags/:tag', 'neutron.networks.tags.delete', (_req, ctx, { id, tag }) => {
+      const problem = tagProblem(tag);
+      if (problem) return invalidInput(problem);
+      const n = visibleNetwork(ctx, id);
+      if (!n) return tagResourceNotFound(id);
+      if (!owns(ctx, n.projectId)) return policyDenied('delete_networks_tags');
+      if (!n.tags.includes(tag)) return tagNotFound(tag);
+      n.tags = n.tags.filter((t) => t !== tag);
+      touch(n);
       return noContent();
     }),
 
@@ -520,6 +578,54 @@ export function neutronRoutes(state: OpenStackState): Route[] {
       return json(200, { quota });
     }),
   ];
+}
+
+/** neutron-lib's tag length limit (MAX_TAG_LEN). Commas are accepted, though the list filters split on them. */
+const MAX_TAG_LEN = 255;
+
+/** Python's `%s` of a JSON value, as Neutron's validators quote what they refuse. */
+function pyText(value: unknown): string {
+  if (value === null) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  return JSON.stringify(value).replace(/"/g, "'");
+}
+
+function tagProblem(tag: unknown): string | null {
+  if (typeof tag !== 'string') return `'${pyText(tag)}' is not a valid string`;
+  if (tag.length > MAX_TAG_LEN) return `'${tag}' exceeds maximum length of ${MAX_TAG_LEN}`;
+  return null;
+}
+
+/** validate_tags: a body with `tags`, a list, no duplicates, each a string of at most 255. */
+function tagsProblem(body: Record<string, unknown> | undefined): string | null {
+  if (!body || !('tags' in body)) return 'Invalid tags body';
+  const tags = body.tags;
+  if (!Array.isArray(tags)) return `'${pyText(tags)}' is not a list`;
+  const seen = new Set<string>();
+  const dups: unknown[] = [];
+  for (const tag of tags) {
+    const key = JSON.stringify(tag);
+    if (seen.has(key) && !dups.some((d) => JSON.stringify(d) === key)) dups.push(tag);
+    seen.add(key);
+  }
+  if (dups.length) return `Duplicate items in the list: '${dups.map(pyText).join(', ')}'`;
+  for (const tag of tags) {
+    const problem = tagProblem(tag);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+const invalidInput = (message: string) => neutronError(400, 'InvalidInput', `Invalid input for operation: ${message}.`);
+const tagResourceNotFound = (id: string) => neutronError(404, 'TagResourceNotFound', `Resource networks ${id} could not be found.`);
+const tagNotFound = (tag: string) => neutronError(404, 'TagNotFound', `Tag ${tag} could not be found.`);
+
+/** A tag change is a change of the network: its revision moves on. */
+function touch(n: Network): void {
+  n.revision++;
+  n.updatedAt = isoNow();
 }
 
 function createSubnet(

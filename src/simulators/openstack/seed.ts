@@ -44,6 +44,7 @@ export function seedCatalog(state: OpenStackState, adminProjectId: string): void
     mtu: 1500,
     status: 'ACTIVE',
     azHints: [],
+    tags: [],
     revision: 1,
     createdAt: now,
     updatedAt: now,

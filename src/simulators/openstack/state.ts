@@ -146,6 +146,8 @@ export interface Network {
   mtu: number;
   status: string;
   azHints: string[];
+  /** standard-attr-tag: a set kept in the order first written. */
+  tags: string[];
   revision: number;
   createdAt: string;
   updatedAt: string;
