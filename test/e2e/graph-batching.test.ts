@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { ConsoleDocument } from '../../operations/generated/graphql';
 import { CloudStackClient } from '../../src/clouds/cloudstack/client';
 import type { CatalogReader, CloudDriver, Operation, TenantCredentials, TenantDriver } from '../../src/clouds/driver';
 import { CloudRegistry } from '../../src/clouds/registry';
@@ -19,42 +20,8 @@ import { openTestStore, type TestStore } from '../support/store';
  */
 
 const log = createLogger('silent');
-const CONSOLE = `query Console {
-  viewer {
-    tenancies {
-      id
-      datacenter { kind name }
-      quota { instances { limit used } cpu { used } }
-      keyPairs { totalCount }
-      networks(first: 100) {
-        totalCount
-        nodes {
-          id name cidr status zone { name }
-          ipAvailability { total used }
-          subnets(first: 100) {
-            totalCount
-            nodes {
-              id cidr gatewayIp
-              ipAvailability { total used }
-              instances(first: 100) {
-                totalCount
-                nodes {
-                  id name status cpu memoryMb
-                  flavor { name } image { name } zone { name }
-                  addresses { ip floating subnet { id } network { id } }
-                  volumes { id sizeGb bootable backups { totalCount } }
-                  floatingIps { address bandwidthMbps }
-                  securityGroups { name rules { direction protocol } }
-                  keyPair { name }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}`;
+/** The console's own estate query (operations/console.graphql). */
+const CONSOLE = ConsoleDocument;
 
 interface Estate {
   networks: number;
@@ -284,13 +251,16 @@ const EXPECTED_CLOUDSTACK: Record<string, number> = {
   listSSHKeyPairs: 1,
   // networks are VPCs (tiers ride inside)
   listVPCs: 1,
-  // ipAvailability (tiers) + the subnets of every network
-  listNetworks: 2,
+  // ipAvailability (tiers) + the subnets of every network + the tiers' ACL lists of every instance
+  listNetworks: 3,
   // ipAvailability (VM addresses) + the instances of every network
   listVirtualMachines: 2,
   // the instances' disks (inside listInstances) + volumes of every instance
   listVolumes: 2,
   listPublicIpAddresses: 1,
+  // the instances' security groups: the ACL lists of their tiers, with their rules
+  listNetworkACLLists: 1,
+  listNetworkACLs: 1,
   listSnapshots: 1,
   listServiceOfferings: 1,
   listTemplates: 1,

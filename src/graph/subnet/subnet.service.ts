@@ -84,13 +84,16 @@ function cloudLimits(kind: 'OPENSTACK' | 'CLOUDSTACK', v: { cidr: string; enable
   return problems;
 }
 
-/** Inside the network's range and apart from every other subnet of it. */
+/**
+ * Inside the network's range and apart from every other subnet of it. The range is of one
+ * family: a network may also carry subnets of the other one (OpenStack dual stack).
+ */
 function placementProblems(networkCidr: string | null, cidr: string, siblings: SubnetModel[]): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (networkCidr && !contains(networkCidr, cidr)) {
-    // An OpenStack network has no range of its own: the graph shows its first subnet's, so a
-    // network made with one /24 has no room for a second subnet. Say so rather than leave the
-    // client wondering why a range "next to" the first one is refused.
+  if (networkCidr && parseCidr(networkCidr)?.kind === parseCidr(cidr)?.kind && !contains(networkCidr, cidr)) {
+    // A network made outside ecsgraph on OpenStack has no range of its own: the graph shows its
+    // first subnet's. Say so rather than leave the client wondering why a range "next to" the
+    // first one is refused.
     const owner = siblings.find((s) => sameRange(s.cidr, networkCidr));
     problems.push({
       field: 'input.cidr',
