@@ -1,65 +1,6 @@
-import type { Operation, TenantDriver } from '../../src/clouds/driver';
-import { localId } from '../../src/graph/node/global-id';
-import { createServices } from '../../src/graph/services';
-import { CLOUDS, unique, useCloudGateway, type Cloud, type Tenant } from '../support/cloud';
+import { bootInstance, CLOUDS, unique, useCloudGateway, type Booted, type Cloud, type Tenant } from '../support/cloud';
 
 const f = useCloudGateway();
-
-interface Booted {
-  /** Global ids. */
-  id: string;
-  networkId: string;
-  name: string;
-}
-
-/** The tenant's own driver, reached the way a request of that tenant reaches it. */
-async function tenantDriver(tenant: Tenant, cloud: Cloud) {
-  const services = createServices(f.gw.app.deps, { requestId: 'test-setup', ip: null, userAgent: null });
-  const viewer = { userId: localId(tenant.userId, 'User'), role: 'USER' as const, username: tenant.username, sessionId: null, apiKeyId: null };
-  return services.tenancies.scopeOf(viewer, tenant.tenancy[cloud]);
-}
-
-async function settle(driver: TenantDriver, op: Operation<unknown>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const status = await driver.pollOperation(op.handle);
-    if (status.done) {
-      if (!status.ok) throw new Error(`operation failed: ${status.error.message}`);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('operation did not finish');
-}
-
-/**
- * A running instance with a system disk: the network through the graph, the instance through
- * the tenant's driver (OpenStack boots it from a volume so that it has a system disk to list).
- */
-async function bootInstance(tenant: Tenant, cloud: Cloud): Promise<Booted> {
-  const name = unique('vm');
-  const octet = 30 + (Number(name.split('-').pop()) % 200);
-  const created = await f.ok(
-    `mutation($input: CreateNetworkInput!) { createNetwork(input: $input) { network { id cloudId subnets { nodes { cloudId } } } } }`,
-    { input: { tenancyId: tenant.tenancy[cloud], name: `${name}-net`, cidr: `10.${octet}.0.0/16`, subnet: { name: `${name}-a`, cidr: `10.${octet}.1.0/24` } } },
-    tenant.token,
-  );
-  const network = created.createNetwork.network;
-  const scope = await tenantDriver(tenant, cloud);
-  const driver = scope.driver;
-  const image = (await driver.listImages()).find((i) => i.status === 'ACTIVE' && !/broken/i.test(i.name))!;
-  const flavor = (await driver.listFlavors()).filter((x) => x.diskGb === 0 || x.diskGb >= image.minDiskGb).sort((x, y) => x.cpu - y.cpu || x.memoryMb - y.memoryMb)[0];
-  const op = await driver.createInstance({
-    name,
-    imageId: image.id,
-    flavorId: flavor.id,
-    networkIds: cloud === 'OPENSTACK' ? [network.cloudId] : [network.subnets.nodes[0].cloudId],
-    rootDiskGb: cloud === 'OPENSTACK' ? Math.max(10, image.minDiskGb) : null,
-  });
-  await settle(driver, op);
-  const instance = (await driver.listInstances()).find((i) => i.name === name)!;
-  expect(instance.status).toBe('RUNNING');
-  return { id: scope.id('Instance', instance.id), networkId: network.id, name };
-}
 
 const VOLUME = 'id cloudId name sizeGb type status bootable zoneId zone { id } instance { id name } backups { totalCount nodes { id name } }';
 
@@ -111,7 +52,7 @@ const INSTANCE_VOLUMES = 'query($id: ID!) { node(id: $id) { ... on Instance { na
 const instances = {} as Record<Cloud, Booted>;
 
 beforeAll(async () => {
-  for (const cloud of CLOUDS) instances[cloud] = await bootInstance(f.alice, cloud);
+  for (const cloud of CLOUDS) instances[cloud] = await bootInstance(f, f.alice, cloud, { rootDiskGb: cloud === 'OPENSTACK' ? 10 : undefined });
 }, 120_000);
 
 describe.each(CLOUDS)('volumes on %s', (cloud) => {

@@ -144,3 +144,39 @@ async function tenant(ok: CloudFixture['ok'], datacenter: Record<Cloud, string>,
   });
   return { userId, username, token: login.login.token, tenancy };
 }
+
+export interface Booted {
+  /** Global ids. */
+  id: string;
+  networkId: string;
+  name: string;
+}
+
+/**
+ * A RUNNING instance of `tenant` on a network of its own, made through the graph: the
+ * smallest flavor whose disk holds the first bootable image. `rootDiskGb` boots it from a
+ * volume (OpenStack), so that it has a system disk to list.
+ */
+export async function bootInstance(f: CloudFixture, tenant: Tenant, cloud: Cloud, options: { rootDiskGb?: number } = {}): Promise<Booted> {
+  const name = unique('vm');
+  const octet = 100 + (Number(name.split('-').pop()) % 150);
+  const { node: tenancy } = await f.ok(
+    'query($id: ID!) { node(id: $id) { ... on Tenancy { datacenter { images { id status name minDiskGb } flavors { id cpu memoryMb diskGb } } } } }',
+    { id: tenant.tenancy[cloud] },
+    tenant.token,
+  );
+  const image = tenancy.datacenter.images.find((i: { status: string; name: string }) => i.status === 'ACTIVE' && !/broken/i.test(i.name));
+  const flavor = tenancy.datacenter.flavors.find((x: { diskGb: number }) => x.diskGb === 0 || x.diskGb >= image.minDiskGb);
+  const { createNetwork } = await f.ok(
+    'mutation($input: CreateNetworkInput!) { createNetwork(input: $input) { network { id } } }',
+    { input: { tenancyId: tenant.tenancy[cloud], name: `${name}-net`, cidr: `10.${octet}.0.0/16`, subnet: { name: `${name}-a`, cidr: `10.${octet}.1.0/24` } } },
+    tenant.token,
+  );
+  const { createInstance } = await f.ok(
+    'mutation($input: CreateInstanceInput!) { createInstance(input: $input) { instance { id status } } }',
+    { input: { tenancyId: tenant.tenancy[cloud], name, imageId: image.id, flavorId: flavor.id, networkId: createNetwork.network.id, rootDiskGb: options.rootDiskGb ?? null } },
+    tenant.token,
+  );
+  if (createInstance.instance?.status !== 'RUNNING') throw new Error(`instance ${name} is ${createInstance.instance?.status}`);
+  return { id: createInstance.instance.id, networkId: createNetwork.network.id, name };
+}
