@@ -59,7 +59,7 @@ export function createServices(deps: AppDeps, request: RequestInfo): AppServices
     datacenters,
     tenancies: new TenancyService(deps, datacenters, jobs),
     jobs,
-    catalog: new CatalogService(),
+    catalog: new CatalogService(deps),
     workOrders: new WorkOrderService(deps),
     audit: new AuditService(deps, request),
   };

@@ -16,8 +16,9 @@ import {
 
 /*
  * What Postgres holds: identities, credentials (encrypted), tenancy bindings, jobs and their
- * events, work orders, audit, persisted queries, idempotency keys. The clouds are the system of
- * record for resources. Rows a user deletes are marked (`deleted_at` / `removed_at`), never dropped.
+ * events, work orders, audit, persisted queries, idempotency keys, the image catalogue. The clouds
+ * are the system of record for resources. Rows a user deletes are marked (`deleted_at` /
+ * `removed_at`), never dropped.
  */
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -338,6 +339,37 @@ export const idempotencyKeys = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.key] })],
 );
 
+/**
+ * What the catalogue adds to a datacenter's images: the cloud keeps neither a display name of
+ * the administrator's choosing nor whether the image is offered to users. Which images exist is
+ * the cloud's live list; a row outlives its image (marked `missing_since`) so that an image
+ * coming back keeps what was set for it.
+ */
+export const catalogImages = pgTable(
+  'catalog_images',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    datacenterId: uuid('datacenter_id')
+      .notNull()
+      .references(() => datacenters.id),
+    /** OpenStack: the Glance image id; CloudStack: the template id. */
+    cloudImageId: text('cloud_image_id').notNull(),
+    // As the cloud reported them at the last sync.
+    cloudName: text('cloud_name').notNull(),
+    cloudOsType: text('cloud_os_type'),
+    /** Set by an administrator; shown instead of the cloud's own when set. */
+    displayName: text('display_name'),
+    displayOsType: text('display_os_type'),
+    shared: boolean('shared').notNull().default(false),
+    syncedAt: ts('synced_at').notNull().defaultNow(),
+    /** Since the first sync that no longer found the image; null while the cloud lists it. */
+    missingSince: ts('missing_since'),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [uniqueIndex('catalog_images_dc_image').on(t.datacenterId, t.cloudImageId)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type DatacenterRow = typeof datacenters.$inferSelect;
@@ -347,3 +379,4 @@ export type JobRow = typeof jobs.$inferSelect;
 export type JobEventRow = typeof jobEvents.$inferSelect;
 export type WorkOrderRow = typeof workOrders.$inferSelect;
 export type WorkOrderItemRow = typeof workOrderItems.$inferSelect;
+export type CatalogImageRow = typeof catalogImages.$inferSelect;

@@ -117,6 +117,7 @@ describe('every mutation', () => {
     initializeAllUsers: () => ['mutation { initializeAllUsers { job { id } } }', {}],
     createFlavor: (c) => ['mutation($d: ID!) { createFlavor(datacenterId: $d, input: { name: "x", cpu: 1, memoryMb: 512, diskGb: 1 }) { id } }', { d: f.datacenter[c] }],
     syncImages: (c) => ['mutation($d: ID!) { syncImages(datacenterId: $d) { job { id } } }', { d: f.datacenter[c] }],
+    shareImage: (c) => ['mutation($d: ID!) { shareImage(datacenterId: $d, imageId: "x", input: { shared: true }) { id } }', { d: f.datacenter[c] }],
     cleanupUserResources: () => ['mutation($u: ID!) { cleanupUserResources(userId: $u) { job { id } } }', { u: f.alice.userId }],
   };
   /** Every other mutation, given alice's ids, as another tenant would send them. */

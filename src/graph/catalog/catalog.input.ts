@@ -23,3 +23,18 @@ export const createFlavorRule = z.object({
   memoryMb: whole(128, 1_048_576),
   diskGb: whole(0, 16_384),
 });
+
+@InputType({
+  description: 'What the catalogue shows of an image. Fields left out, and a null shared, are unchanged; null on name or osType shows the cloud’s own again.',
+})
+export class ShareImageInput {
+  @Field(() => Boolean, { nullable: true, description: 'Offered to users in the catalogue.' }) shared?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'Display name, 1 to 128 characters.' }) name?: string | null;
+  @Field(() => String, { nullable: true, description: 'Os type shown, 1 to 64 characters.' }) osType?: string | null;
+}
+
+export const shareImageRule = z.object({
+  shared: z.boolean().nullish(),
+  name: name(128).nullish(),
+  osType: name(64).nullish(),
+});

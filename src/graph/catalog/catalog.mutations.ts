@@ -1,17 +1,18 @@
 import { Arg, Ctx, Field, ID, ObjectType, Resolver } from 'type-graphql';
-import { conflict, notFound, parseInput } from '../../errors';
+import { AppError, conflict, ErrorCode, notFound, parseInput } from '../../errors';
 import type { DatacenterRow } from '../../store/schema';
 import { AuditedMutation } from '../audit/audit.middleware';
 import type { Context } from '../context';
 import { Job } from '../job/job.type';
 import { encodeId } from '../node/global-id';
-import { CreateFlavorInput, createFlavorRule } from './catalog.input';
-import { Flavor, Image } from './catalog.type';
+import { CreateFlavorInput, createFlavorRule, ShareImageInput, shareImageRule } from './catalog.input';
+import { byName, Flavor, Image } from './catalog.type';
 
 @ObjectType()
 export class SyncImagesPayload {
   @Field(() => Job) job!: Job;
-  @Field(() => [Image], { description: 'The datacenter’s images as its cloud lists them now, by name.' }) images!: Image[];
+  @Field(() => [Image], { description: 'The datacenter’s images as its cloud lists them now, with what the catalogue sets on them; by name.' })
+  images!: Image[];
 }
 
 /** What an administrator changes in a datacenter's catalogue, through the datacenter's admin credentials. */
@@ -52,13 +53,41 @@ export class CatalogMutations {
       ctx.services.catalog.forget(dc);
       await run.progress(10, `reading the images of ${dc.shortName}`);
       const images = await ctx.services.catalog.images(dc, ctx.services.datacenters.driver(dc).admin());
-      await run.progress(90, `${images.length} images in ${dc.shortName}`);
-      return images;
+      await run.progress(60, `${images.length} images in ${dc.shortName}`);
+      const sync = await ctx.services.catalog.record(dc, images);
+      await run.progress(90, `catalogue of ${dc.shortName}: ${sync.added} new, ${sync.missing} no longer listed`);
+      return images.map((image) => Image.from(image, sync.entries.get(image.id)));
     });
-    return Object.assign(new SyncImagesPayload(), {
-      job,
-      images: [...result].sort((a, b) => a.name.localeCompare(b.name)).map(Image.from),
+    return Object.assign(new SyncImagesPayload(), { job, images: byName(result) });
+  }
+
+  @AuditedMutation(() => Image, {
+    access: 'ADMIN',
+    description:
+      'Sets what the catalogue shows of an image that syncImages recorded: whether users are offered it, its display name and os type (the old share).',
+  })
+  async shareImage(
+    @Arg('datacenterId', () => ID) datacenterId: string,
+    @Arg('imageId', () => String, { description: "The cloud's image id." }) imageId: string,
+    @Arg('input', () => ShareImageInput) input: ShareImageInput,
+    @Ctx() ctx: Context,
+  ): Promise<Image> {
+    const v = parseInput(shareImageRule, input);
+    const dc = await liveDatacenter(ctx, datacenterId);
+    const entry = await ctx.services.catalog.entry(dc, imageId);
+    if (!entry) {
+      throw new AppError(ErrorCode.NOT_FOUND, `Image ${imageId} is not in the catalogue of ${dc.shortName}; sync its images first.`, { field: 'imageId' });
+    }
+    // The live list decides, not the last sync's mark: an image the cloud lists again may be shared at once.
+    const image = (await ctx.services.catalog.images(dc, ctx.services.datacenters.driver(dc).admin())).find((i) => i.id === imageId);
+    if (!image) throw conflict(`Image ${entry.displayName ?? entry.cloudName} (${imageId}) is no longer in ${dc.shortName}.`, 'imageId');
+    const updated = await ctx.services.catalog.setImage(entry, {
+      shared: v.shared ?? undefined,
+      displayName: v.name,
+      displayOsType: v.osType,
+      missingSince: entry.missingSince ? null : undefined,
     });
+    return Image.from(image, updated);
   }
 }
 

@@ -1,9 +1,9 @@
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { CatalogReader } from '../../clouds/driver';
 import type { DatacenterRow } from '../../store/schema';
 import type { Context } from '../context';
 import { Datacenter } from '../datacenter/datacenter.type';
-import { Flavor, Image, Zone } from './catalog.type';
+import { byName, Flavor, Image, Zone } from './catalog.type';
 
 /** What a datacenter offers. Users read it through their own tenancy there; admins with the datacenter's admin. */
 @Resolver(() => Datacenter)
@@ -19,10 +19,15 @@ export class CatalogResolver {
     return [...flavors].sort((a, b) => a.cpu - b.cpu || a.memoryMb - b.memoryMb || a.name.localeCompare(b.name)).map(Flavor.from);
   }
 
-  @FieldResolver(() => [Image], { nullable: true })
-  async images(@Root() dc: Datacenter, @Ctx() ctx: Context): Promise<Image[]> {
-    const images = await ctx.services.catalog.images(dc.row, await reader(dc.row, ctx));
-    return [...images].sort((a, b) => a.name.localeCompare(b.name)).map(Image.from);
+  @FieldResolver(() => [Image], { nullable: true, description: 'The images the cloud lists, with what the catalogue sets on them; by name.' })
+  async images(
+    @Root() dc: Datacenter,
+    @Ctx() ctx: Context,
+    @Arg('shared', () => Boolean, { nullable: true, description: 'Only the images shared (true) or not shared (false) in the catalogue.' })
+    shared?: boolean | null,
+  ): Promise<Image[]> {
+    const [images, overlay] = await Promise.all([ctx.services.catalog.images(dc.row, await reader(dc.row, ctx)), ctx.services.catalog.overlay(dc.row)]);
+    return byName(images.map((image) => Image.from(image, overlay.get(image.id)))).filter((image) => shared == null || image.shared === shared);
   }
 }
 

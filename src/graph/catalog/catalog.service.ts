@@ -1,12 +1,29 @@
+import { and, count, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import type { CatalogReader, Flavor, Image, Zone } from '../../clouds/driver';
-import type { DatacenterRow } from '../../store/schema';
+import { catalogImages, type CatalogImageRow, type DatacenterRow } from '../../store/schema';
+import type { AppDeps } from '../services';
+
+/** What the catalogue adds to a datacenter's images, by the cloud's image id. */
+export type ImageOverlay = ReadonlyMap<string, CatalogImageRow>;
+
+export interface CatalogSync {
+  /** The rows of the images listed, as the sync left them. */
+  entries: ImageOverlay;
+  /** Images the catalogue did not hold before. */
+  added: number;
+  /** Images the catalogue holds that the cloud no longer lists (marked by this sync or before). */
+  missing: number;
+}
 
 /**
  * Zones, flavors and images of datacenters, read once per request and datacenter whatever
- * the number of fields asking (an instance's flavor, a datacenter's list, a create's check).
+ * the number of fields asking (an instance's flavor, a datacenter's list, a create's check);
+ * the catalogue's rows for a datacenter's images likewise, in one query.
  */
 export class CatalogService {
   private readonly cache = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: Pick<AppDeps, 'db'>) {}
 
   zones(dc: DatacenterRow, reader: CatalogReader): Promise<Zone[]> {
     return this.once(`${dc.id}:zones`, () => reader.listZones());
@@ -18,6 +35,81 @@ export class CatalogService {
 
   images(dc: DatacenterRow, reader: CatalogReader): Promise<Image[]> {
     return this.once(`${dc.id}:images`, () => reader.listImages());
+  }
+
+  /** Rows of images gone from the cloud are included: an image listed again before the next sync keeps its settings. */
+  overlay(dc: DatacenterRow): Promise<ImageOverlay> {
+    return this.once(`${dc.id}:overlay`, async () => {
+      const rows = await this.deps.db.select().from(catalogImages).where(eq(catalogImages.datacenterId, dc.id));
+      return new Map(rows.map((r) => [r.cloudImageId, r]));
+    });
+  }
+
+  /**
+   * Brings the catalogue in line with `images`, the cloud's full list: the cloud's names and
+   * os types are refreshed, an administrator's settings kept; rows of images the list lacks
+   * are marked missing (once: the first sync that missed them dates it), and unmarked when
+   * their image is listed again.
+   */
+  async record(dc: DatacenterRow, images: readonly Image[]): Promise<CatalogSync> {
+    const now = new Date();
+    const listed = new Map(images.map((i) => [i.id, i]));
+    const ids = [...listed.keys()];
+    const result = await this.deps.db.transaction(async (tx) => {
+      const rows = ids.length
+        ? await tx
+            .insert(catalogImages)
+            .values(
+              [...listed.values()].map((i) => ({
+                datacenterId: dc.id,
+                cloudImageId: i.id,
+                cloudName: i.name,
+                cloudOsType: i.osType,
+                syncedAt: now,
+                createdAt: now,
+                updatedAt: now,
+              })),
+            )
+            .onConflictDoUpdate({
+              target: [catalogImages.datacenterId, catalogImages.cloudImageId],
+              set: { cloudName: sql`excluded.cloud_name`, cloudOsType: sql`excluded.cloud_os_type`, syncedAt: now, missingSince: null, updatedAt: now },
+            })
+            .returning()
+        : [];
+      const gone = and(eq(catalogImages.datacenterId, dc.id), ids.length ? notInArray(catalogImages.cloudImageId, ids) : undefined);
+      await tx
+        .update(catalogImages)
+        .set({ missingSince: now, updatedAt: now })
+        .where(and(gone, isNull(catalogImages.missingSince)));
+      const [{ missing }] = await tx.select({ missing: count() }).from(catalogImages).where(gone);
+      return {
+        entries: new Map(rows.map((r) => [r.cloudImageId, r])),
+        // The update keeps an existing row's created_at: only rows inserted now carry this sync's time.
+        added: rows.filter((r) => r.createdAt.getTime() === now.getTime()).length,
+        missing,
+      };
+    });
+    this.cache.delete(`${dc.id}:overlay`);
+    return result;
+  }
+
+  /** The catalogue's row of one image, whether the cloud still lists it or not. */
+  async entry(dc: DatacenterRow, cloudImageId: string): Promise<CatalogImageRow | null> {
+    return (await this.overlay(dc)).get(cloudImageId) ?? null;
+  }
+
+  /** Changes what an administrator sets on an image the catalogue holds; undefined leaves a setting as it is. */
+  async setImage(
+    row: CatalogImageRow,
+    changes: { shared?: boolean; displayName?: string | null; displayOsType?: string | null; missingSince?: null },
+  ): Promise<CatalogImageRow> {
+    const [updated] = await this.deps.db
+      .update(catalogImages)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(catalogImages.id, row.id))
+      .returning();
+    this.cache.delete(`${row.datacenterId}:overlay`);
+    return updated;
   }
 
   /** After a change of the catalogue (a new flavor, an image sync). */

@@ -17,6 +17,7 @@ export async function flavorOf(scope: TenantScope, flavorId: string | null, ctx:
 
 export async function imageOf(scope: TenantScope, imageId: string | null, ctx: Context): Promise<Image | null> {
   if (!imageId) return null;
-  const image = (await ctx.services.catalog.images(scope.datacenter, scope.driver)).find((i) => i.id === imageId);
-  return image ? Image.from(image) : null;
+  const [images, overlay] = await Promise.all([ctx.services.catalog.images(scope.datacenter, scope.driver), ctx.services.catalog.overlay(scope.datacenter)]);
+  const image = images.find((i) => i.id === imageId);
+  return image ? Image.from(image, overlay.get(image.id)) : null;
 }

@@ -19,7 +19,7 @@ export class Tenancy extends Node {
   @Field(() => TenancyStatus)
   status!: TenancyStatus;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: 'Why registration failed, with the cloud’s own code.' })
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Why the last registration or removal failed, with the cloud’s own code.' })
   error!: unknown;
 
   @Field()
