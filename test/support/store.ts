@@ -32,6 +32,7 @@ const TABLES = [
   'api_keys',
   'sessions',
   'tenancies',
+  'catalog_images',
   'datacenters',
   'users',
 ];
