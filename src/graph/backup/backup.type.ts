@@ -2,7 +2,7 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { VolumeBackup as BackupModel } from '../../clouds/driver';
 import { Connection } from '../connection';
 import { Node } from '../node/node.interface';
-import { TenantResource } from '../tenancy/resource';
+import { placed, TenantResource } from '../tenancy/resource';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 
 export enum BackupStatus {
@@ -25,11 +25,7 @@ export class VolumeBackup extends TenantResource {
   @Field(() => Date, { nullable: true }) createdAt!: Date | null;
 
   static from(scope: TenantScope, model: BackupModel): VolumeBackup {
-    const b = new VolumeBackup();
-    b.scope = scope;
-    b.model = model;
-    b.id = scope.id('VolumeBackup', model.id);
-    b.cloudId = model.id;
+    const b = placed(new VolumeBackup(), scope, 'VolumeBackup', model.id, model);
     b.name = model.name;
     b.description = model.description;
     b.status = model.status as BackupStatus;

@@ -2,7 +2,7 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { FloatingIp as FloatingIpModel } from '../../clouds/driver';
 import { Connection } from '../connection';
 import { Node } from '../node/node.interface';
-import { TenantResource } from '../tenancy/resource';
+import { placed, TenantResource } from '../tenancy/resource';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 
 export enum FloatingIpStatus {
@@ -22,11 +22,7 @@ export class FloatingIp extends TenantResource {
   @Field(() => Int, { nullable: true, description: 'Mbit/s.' }) bandwidthMbps!: number | null;
 
   static from(scope: TenantScope, model: FloatingIpModel): FloatingIp {
-    const f = new FloatingIp();
-    f.scope = scope;
-    f.model = model;
-    f.id = scope.id('FloatingIp', model.id);
-    f.cloudId = model.id;
+    const f = placed(new FloatingIp(), scope, 'FloatingIp', model.id, model);
     f.address = model.address;
     f.status = model.status as FloatingIpStatus;
     f.bandwidthMbps = model.bandwidthMbps;

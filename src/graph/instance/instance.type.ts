@@ -2,7 +2,7 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { Instance as InstanceModel, InstanceAddress as AddressModel } from '../../clouds/driver';
 import { Connection } from '../connection';
 import { Node } from '../node/node.interface';
-import { TenantResource } from '../tenancy/resource';
+import { placed, TenantResource } from '../tenancy/resource';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 
 export enum InstanceStatus {
@@ -46,11 +46,7 @@ export class Instance extends TenantResource {
   @Field(() => Date, { nullable: true }) createdAt!: Date | null;
 
   static from(scope: TenantScope, model: InstanceModel): Instance {
-    const i = new Instance();
-    i.scope = scope;
-    i.model = model;
-    i.id = scope.id('Instance', model.id);
-    i.cloudId = model.id;
+    const i = placed(new Instance(), scope, 'Instance', model.id, model);
     i.name = model.name;
     i.status = model.status as InstanceStatus;
     i.cloudStatus = model.cloudStatus;

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import type { KeyPair as KeyPairModel } from '../../clouds/driver';
 import { Connection } from '../connection';
 import { Node } from '../node/node.interface';
-import { TenantResource } from '../tenancy/resource';
+import { placed, TenantResource } from '../tenancy/resource';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 
 @ObjectType({ implements: [Node, TenantResource], description: 'An SSH key pair. Its private key is shown once, when the cloud makes it.' })
@@ -14,11 +14,7 @@ export class KeyPair extends TenantResource {
   @Field(() => String, { nullable: true }) publicKey!: string | null;
 
   static from(scope: TenantScope, model: KeyPairModel): KeyPair {
-    const k = new KeyPair();
-    k.scope = scope;
-    k.model = model;
-    k.id = scope.id('KeyPair', model.name);
-    k.cloudId = model.name;
+    const k = placed(new KeyPair(), scope, 'KeyPair', model.name, model);
     k.name = model.name;
     k.fingerprint = model.fingerprint;
     k.publicKey = model.publicKey;

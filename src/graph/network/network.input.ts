@@ -38,7 +38,7 @@ export const name = (max = 64) =>
 
 export const description = z.string().trim().max(255, 'at most 255 characters');
 
-const cidr = z
+export const cidr = z
   .string()
   .trim()
   .superRefine((value, ctx) => {
@@ -47,23 +47,32 @@ const cidr = z
   })
   .transform((value) => parseCidr(value)!.cidr);
 
-export const subnetRule = z
-  .object({
-    name: name(),
-    cidr,
-    gatewayIp: z.string().trim().nullish(),
-    enableDhcp: z.boolean().nullish(),
-    dnsNameservers: z
-      .array(z.string().trim().refine(isIpAddress, 'must be an IP address'))
-      .max(5, 'at most 5 servers')
-      .nullish(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.gatewayIp) {
-      const problem = gatewayProblem(v.cidr, v.gatewayIp);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['gatewayIp'], message: problem });
-    }
+/** The fields of a subnet, the same for a network's first one and for any later one. */
+export const subnetFields = {
+  name: name(),
+  cidr,
+  // An empty gateway is a mistake, not a request for the default: the default is asked for by leaving it out.
+  gatewayIp: z.string().trim().min(1, 'must be an IP address').nullish(),
+  enableDhcp: z.boolean().nullish(),
+  dnsNameservers: z
+    .array(z.string().trim().refine(isIpAddress, 'must be an IP address'))
+    .max(5, 'at most 5 servers')
+    .nullish(),
+};
+
+/** A gateway that is a host of the subnet, and no DNS server listed twice. */
+export function checkSubnet(v: { cidr: string; gatewayIp?: string | null; dnsNameservers?: string[] | null }, ctx: z.RefinementCtx): void {
+  if (v.gatewayIp) {
+    const problem = gatewayProblem(v.cidr, v.gatewayIp);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['gatewayIp'], message: problem });
+  }
+  const servers = v.dnsNameservers ?? [];
+  servers.forEach((server, i) => {
+    if (servers.indexOf(server) !== i) ctx.addIssue({ code: 'custom', path: ['dnsNameservers', i], message: `${server} is listed twice` });
   });
+}
+
+export const subnetRule = z.object(subnetFields).superRefine(checkSubnet);
 
 export const createNetworkRule = z
   .object({

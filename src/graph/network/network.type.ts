@@ -3,7 +3,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import type { IpAvailability as IpAvailabilityModel, Network as NetworkModel } from '../../clouds/driver';
 import { Connection } from '../connection';
 import { Node } from '../node/node.interface';
-import { TenantResource } from '../tenancy/resource';
+import { placed, TenantResource } from '../tenancy/resource';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 
 export enum NetworkStatus {
@@ -41,11 +41,7 @@ export class Network extends TenantResource {
   @Field(() => Int) subnetCount!: number;
 
   static from(scope: TenantScope, model: NetworkModel): Network {
-    const n = new Network();
-    n.scope = scope;
-    n.model = model;
-    n.id = scope.id('Network', model.id);
-    n.cloudId = model.id;
+    const n = placed(new Network(), scope, 'Network', model.id, model);
     n.name = model.name;
     n.description = model.description;
     n.cidr = model.cidr;

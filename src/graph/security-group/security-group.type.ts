@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { SecurityGroup as GroupModel, SecurityGroupRule as RuleModel } from '../../clouds/driver';
 import { Connection } from '../connection';
 import { Node } from '../node/node.interface';
-import { TenantResource } from '../tenancy/resource';
+import { placed, TenantResource } from '../tenancy/resource';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 
 export enum RuleDirection {
@@ -63,11 +63,7 @@ export class SecurityGroup extends TenantResource {
   @Field(() => [SecurityGroupRule]) rules!: SecurityGroupRule[];
 
   static from(scope: TenantScope, model: GroupModel): SecurityGroup {
-    const g = new SecurityGroup();
-    g.scope = scope;
-    g.model = model;
-    g.id = scope.id('SecurityGroup', model.id);
-    g.cloudId = model.id;
+    const g = placed(new SecurityGroup(), scope, 'SecurityGroup', model.id, model);
     g.name = model.name;
     g.description = model.description;
     g.isDefault = model.isDefault;

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import type { Subnet as SubnetModel } from '../../clouds/driver';
 import { Connection } from '../connection';
 import { Node } from '../node/node.interface';
-import { TenantResource } from '../tenancy/resource';
+import { placed, TenantResource } from '../tenancy/resource';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 
 @ObjectType({ implements: [Node, TenantResource], description: 'An address range of a network (CloudStack: a VPC tier).' })
@@ -16,11 +16,7 @@ export class Subnet extends TenantResource {
   @Field(() => [String]) dnsNameservers!: string[];
 
   static from(scope: TenantScope, model: SubnetModel): Subnet {
-    const s = new Subnet();
-    s.scope = scope;
-    s.model = model;
-    s.id = scope.id('Subnet', model.id);
-    s.cloudId = model.id;
+    const s = placed(new Subnet(), scope, 'Subnet', model.id, model);
     s.name = model.name;
     s.cidr = model.cidr;
     s.gatewayIp = model.gatewayIp;

@@ -1,4 +1,5 @@
 import { Field, InterfaceType } from 'type-graphql';
+import type { ResourceKind } from '../node/global-id';
 import { Node } from '../node/node.interface';
 import type { TenantScope } from './tenancy.scope';
 
@@ -10,4 +11,13 @@ export abstract class TenantResource extends Node {
 
   @Field({ description: "The cloud's own id (key pairs: their name)." })
   cloudId!: string;
+}
+
+/** Places a new object in its tenancy: its scope, the cloud's model, its global and cloud ids. */
+export function placed<T extends TenantResource & { model: M }, M>(object: T, scope: TenantScope, kind: ResourceKind, cloudId: string, model: M): T {
+  object.scope = scope;
+  object.model = model;
+  object.id = scope.id(kind, cloudId);
+  object.cloudId = cloudId;
+  return object;
 }

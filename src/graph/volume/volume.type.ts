@@ -2,7 +2,7 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { Volume as VolumeModel } from '../../clouds/driver';
 import { Connection } from '../connection';
 import { Node } from '../node/node.interface';
-import { TenantResource } from '../tenancy/resource';
+import { placed, TenantResource } from '../tenancy/resource';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 
 export enum VolumeStatus {
@@ -30,11 +30,7 @@ export class Volume extends TenantResource {
   @Field({ description: 'A system (root) disk rather than a data disk.' }) bootable!: boolean;
 
   static from(scope: TenantScope, model: VolumeModel): Volume {
-    const v = new Volume();
-    v.scope = scope;
-    v.model = model;
-    v.id = scope.id('Volume', model.id);
-    v.cloudId = model.id;
+    const v = placed(new Volume(), scope, 'Volume', model.id, model);
     v.name = model.name;
     v.sizeGb = model.sizeGb;
     v.type = model.type;
