@@ -19,6 +19,7 @@ import { DatacenterResolver } from './datacenter/datacenter.resolver';
 import { FloatingIpFields, FloatingIpResolver } from './floating-ip/floating-ip.resolver';
 import { InstanceAddressResolver, InstanceFields, InstanceResolver } from './instance/instance.resolver';
 import { JobResolver } from './job/job.resolver';
+import { JobSubscriptions } from './job/job.subscriptions';
 import { KeyPairFields } from './key-pair/key-pair.resolver';
 import { NetworkMutations } from './network/network.mutations';
 import { NetworkFields, NetworkResolver } from './network/network.resolver';
@@ -30,6 +31,7 @@ import { TenancyMutations } from './tenancy/tenancy.mutations';
 import { TenancyResolver } from './tenancy/tenancy.resolver';
 import { UserResolver } from './user/user.resolver';
 import { VolumeFields, VolumeResolver } from './volume/volume.resolver';
+import { WorkOrderMutations } from './work-order/work-order.mutations';
 import { WorkOrderItemResolver, WorkOrderResolver } from './work-order/work-order.resolver';
 
 export const resolvers = [
@@ -41,6 +43,7 @@ export const resolvers = [
   TenancyResolver,
   TenancyMutations,
   JobResolver,
+  JobSubscriptions,
   NetworkFields,
   NetworkResolver,
   NetworkMutations,
@@ -70,6 +73,7 @@ export const resolvers = [
   CleanupMutations,
   WorkOrderResolver,
   WorkOrderItemResolver,
+  WorkOrderMutations,
   AuditResolver,
 ] as const;
 
