@@ -10,6 +10,7 @@ import { UserStore } from '../store/users';
 import { AuditService } from './audit/audit.service';
 import { CatalogService } from './catalog/catalog.service';
 import { DatacenterService } from './datacenter/datacenter.service';
+import { IdempotencyService } from './idempotency/idempotency.service';
 import { JobService } from './job/job.service';
 import type { LoginThrottle } from './session/login-throttle';
 import { SessionService } from './session/session.service';
@@ -47,6 +48,7 @@ export interface AppServices {
   jobs: JobService;
   catalog: CatalogService;
   workOrders: WorkOrderService;
+  idempotency: IdempotencyService;
   audit: AuditService;
 }
 
@@ -61,6 +63,7 @@ export function createServices(deps: AppDeps, request: RequestInfo): AppServices
     jobs,
     catalog: new CatalogService(deps),
     workOrders: new WorkOrderService(deps),
+    idempotency: new IdempotencyService(deps),
     audit: new AuditService(deps, request),
   };
 }

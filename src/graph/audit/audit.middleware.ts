@@ -1,4 +1,4 @@
-import { Mutation, UseMiddleware, type MiddlewareFn } from 'type-graphql';
+import { Arg, Mutation, UseMiddleware, type MiddlewareFn } from 'type-graphql';
 import { AppError } from '../../errors';
 import { checkAccess, type Access } from '../access';
 import type { Context, Viewer } from '../context';
@@ -22,9 +22,28 @@ export interface AuditedMutationOptions {
 export function AuditedMutation(returns: ReturnTypeFunc, options: AuditedMutationOptions): MethodDecorator {
   return (target, key, descriptor) => {
     Mutation(returns, { description: options.description, nullable: options.nullable })(target, key, descriptor);
-    UseMiddleware(audit, requireAccess(options.access))(target, key, descriptor);
+    if (options.access === 'PUBLIC') {
+      UseMiddleware(audit, requireAccess(options.access))(target, key, descriptor);
+      return;
+    }
+    // Every signed-in mutation takes `idempotencyKey`; the resolver never sees it (it is handled
+    // here), so it is declared past the method's own parameters.
+    Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: 'The same key, by the same user, for the same call, answers with the first call’s result instead of doing it again (24 h).',
+    })(target, key, IDEMPOTENCY_PARAMETER);
+    UseMiddleware(audit, requireAccess(options.access), idempotent)(target, key, descriptor);
   };
 }
+
+/** Past any resolver's own parameters: type-graphql passes parameters in index order. */
+const IDEMPOTENCY_PARAMETER = 1000;
+
+const idempotent: MiddlewareFn<Context> = ({ context, args, info }, next) => {
+  const key = args.idempotencyKey as string | null | undefined;
+  if (key === null || key === undefined) return next();
+  return context.services.idempotency.run(context, info.fieldName, key, args, next);
+};
 
 const requireAccess =
   (access: Access): MiddlewareFn<Context> =>
