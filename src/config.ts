@@ -65,6 +65,8 @@ const envSchema = z.object({
   TRUST_PROXY: bool.default(false),
   /** Queries and mutations over WebSocket (subscriptions always are). @default false */
   WS_ALLOW_OPERATIONS: bool.default(false),
+  /** Subscriptions running at once on one WebSocket connection; more get RATE_LIMITED. @default 20 */
+  WS_MAX_SUBSCRIPTIONS: int(1, 10_000).default(20),
   /** Largest accepted HTTP request body, in bytes. @default 2097152 (2 MB, Apollo Router's default) */
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
   /** Time allowed to in-flight requests on shutdown, in milliseconds. @default 10000 */
@@ -97,7 +99,7 @@ export const ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof Env)[];
 export interface Config {
   env: 'development' | 'production' | 'test';
   http: { host: string; port: number; maxBodyBytes: number; trustProxy: boolean; shutdownTimeoutMs: number };
-  ws: { allowOperations: boolean };
+  ws: { allowOperations: boolean; maxSubscriptions: number };
   /** `embedded` = PGlite + in-process pubsub defaults; also enables the first-admin bootstrap. */
   embedded: boolean;
   dataDir: string;
@@ -166,7 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trustProxy: e.TRUST_PROXY,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
-    ws: { allowOperations: e.WS_ALLOW_OPERATIONS },
+    ws: { allowOperations: e.WS_ALLOW_OPERATIONS, maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS },
     embedded: !e.DATABASE_URL,
     dataDir,
     database: e.DATABASE_URL

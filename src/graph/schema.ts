@@ -19,7 +19,7 @@ import { DatacenterResolver } from './datacenter/datacenter.resolver';
 import { FloatingIpFields, FloatingIpResolver } from './floating-ip/floating-ip.resolver';
 import { InstanceAddressResolver, InstanceFields, InstanceResolver } from './instance/instance.resolver';
 import { JobResolver } from './job/job.resolver';
-import { JobSubscriptions } from './job/job.subscriptions';
+import { JobSubscriptions, schemaPubSub } from './job/job.subscriptions';
 import { KeyPairFields } from './key-pair/key-pair.resolver';
 import { NetworkMutations } from './network/network.mutations';
 import { NetworkFields, NetworkResolver } from './network/network.resolver';
@@ -88,6 +88,7 @@ export function graphSchema(): GraphQLSchema {
     resolvers,
     authChecker,
     authMode: 'error',
+    pubSub: schemaPubSub,
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTime }],
   });

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { getOperationAST, GraphQLError, parse, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { isExpectedError, toClientError } from '../errors';
+import { ErrorCode, isExpectedError, toClientError } from '../errors';
 import type { Context, Viewer } from '../graph/context';
 import { createServices, type AppDeps } from '../graph/services';
 import { readCredential, resolveViewer, type Credential } from './auth';
@@ -18,6 +18,8 @@ type ConnectionExtra = {
   credential?: Credential;
   ip?: string | null;
   userAgent?: string | null;
+  /** Ids of the subscriptions admitted on this socket (stale ones pruned against ctx.subscriptions). */
+  admitted?: Set<string>;
 };
 
 /**
@@ -40,7 +42,10 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
         ctx.extra.userAgent = ctx.extra.request.headers['user-agent'] ?? null;
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const type = operationType(payload.query, payload.operationName);
+        // Decided before the first await, so subscribes arriving together count in order.
+        const admitted = type !== 'subscription' || admitSubscription(ctx, id, deps.config.ws.maxSubscriptions);
         if (ctx.extra.viewer) {
           const viewer = await resolveViewer(deps, ctx.extra.credential ?? { kind: 'none' });
           if (viewer === 'invalid' || viewer?.userId !== ctx.extra.viewer.userId) {
@@ -50,7 +55,13 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
           }
           ctx.extra.viewer = viewer;
         }
-        const type = operationType(payload.query, payload.operationName);
+        if (!admitted) {
+          return [
+            new GraphQLError(`At most ${deps.config.ws.maxSubscriptions} subscriptions run at once on one connection; complete one first.`, {
+              extensions: { code: ErrorCode.RATE_LIMITED },
+            }),
+          ];
+        }
         if (!deps.config.ws.allowOperations && type !== null && type !== 'subscription') {
           return [
             new GraphQLError('Only subscriptions run over WebSocket; send queries and mutations over HTTP.', {
@@ -93,6 +104,19 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Takes `id` as one more running subscription of the socket, unless `max` already run.
+ * graphql-ws keeps every running operation in `ctx.subscriptions` until it ends, however it
+ * ends (completed, failed, refused, socket closed), so the admitted set is pruned against it.
+ */
+function admitSubscription(ctx: { readonly subscriptions: Record<string, unknown>; extra: ConnectionExtra }, id: string, max: number): boolean {
+  const admitted = (ctx.extra.admitted ??= new Set());
+  for (const other of admitted) if (!(other in ctx.subscriptions)) admitted.delete(other);
+  if (admitted.size >= max) return false;
+  admitted.add(id);
+  return true;
 }
 
 /** The type of the operation a request would run; null when the document does not parse (graphql-ws reports that). */

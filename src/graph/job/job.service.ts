@@ -1,6 +1,8 @@
 import { and, asc, count, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
 import { CloudError, type CatalogReader, type Operation } from '../../clouds/driver';
-import { AppError, notFound } from '../../errors';
+import { AppError, ErrorCode, notFound } from '../../errors';
+import type { PubSub } from '../../pubsub/pubsub';
 import { jobEvents, jobs, type JobEventRow, type JobRow } from '../../store/schema';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type ConnectionShape } from '../connection';
 import type { Viewer } from '../context';
@@ -41,6 +43,31 @@ const OPERATION_DEADLINE_MS = 10 * 60_000;
 export const jobChannel = (jobId: string) => `job:${jobId}`;
 export const JOB_EVENTS_CHANNEL = 'jobs';
 
+/** What `event()` publishes on both channels: the stored event, plus whose job it is. */
+export interface JobEventMessage {
+  jobId: string;
+  seq: number;
+  status: JobRow['status'];
+  progress: number;
+  message: string | null;
+  /** ISO-8601: payloads cross Redis as JSON. */
+  at: string;
+  userId: string | null;
+  datacenterId: string | null;
+}
+
+/** A job event as the stored row, with the owner known for filtering. */
+export type LiveJobEvent = JobEventRow & { userId: string | null; datacenterId: string | null };
+
+/** Statuses after which a job writes no further event. */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set([JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED]);
+
+/**
+ * Events waiting for a subscriber that reads slower than they come. Past this the subscriber
+ * is dropped rather than let the gateway's memory grow; jobProgress with afterSeq resumes.
+ */
+export const MAX_PENDING_EVENTS = 1000;
+
 export class JobService {
   constructor(private readonly deps: AppDeps) {}
 
@@ -69,6 +96,59 @@ export class JobService {
       this.deps.db.select({ n: count() }).from(jobs).where(where),
     ]);
     return toConnection(rows, limit, n, !!cursor, (r) => encodeCursor([r.createdAt.toISOString(), r.id]), Job.fromRow);
+  }
+
+  /**
+   * The events of a job after `afterSeq`: the stored ones, then live ones as they are written,
+   * each exactly once and in seq order; ends after the event of a final status (at once when
+   * the caller has already seen it). Access is the caller's to check.
+   *
+   * The channel is subscribed before the store is read, so an event written meanwhile is in
+   * the replay, in the live buffer, or in both, never in neither; the seq drops the second copy.
+   */
+  async watch(jobId: string, afterSeq = 0): Promise<AsyncIterableIterator<JobEventRow>> {
+    const feed = new EventFeed<JobEventRow>();
+    let last = afterSeq;
+    let held: JobEventRow[] | null = [];
+    const deliver = (event: JobEventRow) => {
+      if (feed.ended) return;
+      if (event.seq > last) {
+        last = event.seq;
+        feed.push(event);
+      }
+      if (FINAL_STATUSES.has(event.status)) feed.end();
+    };
+    await feed.attach(this.deps.pubsub, jobChannel(jobId), (payload) => {
+      const event = fromMessage(payload as JobEventMessage);
+      if (held) held.push(event);
+      else deliver(event);
+    });
+    try {
+      const [stored, [job]] = await Promise.all([
+        this.events(jobId, afterSeq),
+        this.deps.db.select({ status: jobs.status, lastSeq: jobs.lastSeq }).from(jobs).where(eq(jobs.id, jobId)),
+      ]);
+      // No await from here on: the replay and what was held go out before any newer live event.
+      for (const event of stored) deliver(event);
+      for (const event of held) deliver(event);
+      held = null;
+      // The caller saw the final event on an earlier subscription: nothing more will come.
+      if (!job || (FINAL_STATUSES.has(job.status) && job.lastSeq <= last)) feed.end();
+    } catch (err) {
+      await feed.return();
+      throw err;
+    }
+    return feed;
+  }
+
+  /** Every event published from now on that `accept` lets through; never ends by itself. */
+  async live(accept: (event: LiveJobEvent) => boolean): Promise<AsyncIterableIterator<LiveJobEvent>> {
+    const feed = new EventFeed<LiveJobEvent>();
+    await feed.attach(this.deps.pubsub, JOB_EVENTS_CHANNEL, (payload) => {
+      const event = fromMessage(payload as JobEventMessage);
+      if (accept(event)) feed.push(event);
+    });
+    return feed;
   }
 
   async events(jobId: string, afterSeq = 0): Promise<JobEventRow[]> {
@@ -155,7 +235,7 @@ export class JobService {
       .where(eq(jobs.id, jobId))
       .returning();
     const [event] = await this.deps.db.insert(jobEvents).values({ jobId, seq: job.lastSeq, status, progress, message }).returning();
-    const payload = { ...event, at: event.at.toISOString(), userId: job.userId, datacenterId: job.datacenterId };
+    const payload: JobEventMessage = { ...event, at: event.at.toISOString(), userId: job.userId, datacenterId: job.datacenterId };
     await Promise.all([
       this.deps.pubsub.publish(jobChannel(jobId), payload),
       this.deps.pubsub.publish(JOB_EVENTS_CHANNEL, payload),
@@ -170,6 +250,101 @@ export class JobService {
       .where(eq(jobs.id, jobId))
       .returning();
     return row;
+  }
+}
+
+function fromMessage(message: JobEventMessage): LiveJobEvent {
+  return {
+    jobId: message.jobId,
+    seq: message.seq,
+    status: message.status,
+    progress: message.progress,
+    message: message.message,
+    at: new Date(message.at),
+    userId: message.userId,
+    datacenterId: message.datacenterId,
+  };
+}
+
+/**
+ * A pubsub subscription read as an async iterator. Payloads wait in order until read. A
+ * hand-written iterator rather than an async generator: a generator's return() waits for
+ * the pending next() — for an idle job, forever — so a client that leaves would keep its
+ * subscription; here return() ends a pending read at once and unsubscribes.
+ */
+class EventFeed<T> implements AsyncIterableIterator<T> {
+  private readonly queue: T[] = [];
+  private readonly readers: { resolve: (result: IteratorResult<T>) => void; reject: (err: unknown) => void }[] = [];
+  private failure: unknown = null;
+  private unsubscribe: (() => Promise<void>) | null = null;
+  private released: Promise<void> | null = null;
+  /** No further payload is taken; what is queued is still read. */
+  ended = false;
+
+  async attach(pubsub: PubSub, channel: string, handler: (payload: unknown) => void): Promise<void> {
+    this.unsubscribe = await pubsub.subscribe(channel, (payload) => {
+      if (!this.ended) handler(payload);
+    });
+    // Ended (overflowed) before Redis confirmed the subscription: nothing will read it.
+    if (this.ended) await this.release();
+  }
+
+  push(value: T): void {
+    if (this.ended) return;
+    const reader = this.readers.shift();
+    if (reader) return reader.resolve({ value, done: false });
+    if (this.queue.length >= MAX_PENDING_EVENTS) {
+      return this.fail(
+        new GraphQLError('This subscriber fell too far behind the events; subscribe again.', { extensions: { code: ErrorCode.RATE_LIMITED } }),
+      );
+    }
+    this.queue.push(value);
+  }
+
+  /** Reads drain the queue, then finish. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const reader of this.readers.splice(0)) reader.resolve({ value: undefined, done: true });
+    void this.release();
+  }
+
+  private fail(err: unknown): void {
+    this.queue.length = 0;
+    const readers = this.readers.splice(0);
+    if (readers.length) for (const reader of readers) reader.reject(err);
+    else this.failure = err;
+    this.end();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.queue.length) return Promise.resolve({ value: this.queue.shift()!, done: false });
+    if (this.failure) {
+      const err = this.failure;
+      this.failure = null;
+      return Promise.reject(err);
+    }
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => this.readers.push({ resolve, reject }));
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    this.queue.length = 0;
+    this.failure = null;
+    this.end();
+    await this.release();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+
+  private release(): Promise<void> {
+    if (!this.unsubscribe) return Promise.resolve();
+    // Redis may be gone on shutdown; the subscription goes with its connection then.
+    this.released ??= this.unsubscribe().catch(() => undefined);
+    return this.released;
   }
 }
 
