@@ -2,13 +2,17 @@ import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { getOperationAST, parse } from 'graphql';
-import type { Context } from '../graph/context';
+import { CloudError } from '../clouds/driver';
+import type { Context, Viewer } from '../graph/context';
 import { createServices, type AppDeps } from '../graph/services';
-import { ErrorCode } from '../errors';
+import { itemReports } from '../graph/work-order/work-order.report';
+import { AppError, ErrorCode, forbidden, unauthenticated } from '../errors';
 import { readCredential, resolveViewer } from './auth';
 import { operationLabel, type Metrics } from './metrics';
 
 export const GRAPHQL_PATH = '/graphql';
+/** Where the billing system sends its work orders (the old portal's path). */
+export const WORK_ORDER_PATH = '/api/msg/order/';
 
 export interface HttpHandlerOptions {
   deps: AppDeps;
@@ -19,7 +23,7 @@ export interface HttpHandlerOptions {
   dbPing: () => Promise<void>;
 }
 
-/** Routes /graphql to Apollo, plus /healthz, /readyz and /metrics. */
+/** Routes /graphql to Apollo, plus the billing system's work orders, /healthz, /readyz and /metrics. */
 export function createHttpHandler(options: HttpHandlerOptions) {
   const { deps } = options;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -30,6 +34,9 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       switch (url.pathname) {
         case GRAPHQL_PATH:
           return await graphql(options, req, res, url, requestId);
+        case WORK_ORDER_PATH:
+        case WORK_ORDER_PATH.slice(0, -1):
+          return await workOrder(options, req, res, requestId);
         case '/healthz':
           return sendJson(res, 200, { status: 'ok' });
         case '/readyz':
@@ -109,6 +116,92 @@ async function graphql(
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/** The old portal's answer: `errcode` 0 on success, else the HTTP status the error stands for. */
+interface Envelope {
+  msg: string;
+  errstatus: 'SUCCESS' | 'FAILED';
+  errcode: number;
+  results: Record<string, unknown>;
+}
+
+const STATUS_OF: Partial<Record<string, number>> = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  QUOTA_EXCEEDED: 422,
+  RATE_LIMITED: 429,
+  UPSTREAM_ERROR: 502,
+  UPSTREAM_UNAVAILABLE: 503,
+};
+const statusOf = (code: string | undefined) => (code && STATUS_OF[code]) || 500;
+const failed = (msg: string, errcode: number, results: Record<string, unknown> = {}): Envelope => ({ msg, errstatus: 'FAILED', errcode, results });
+
+/**
+ * Who may send work orders: an administrator's session token for now. Partners' API keys
+ * are to be accepted here too, and only here.
+ */
+async function billingCaller(deps: AppDeps, req: IncomingMessage): Promise<Viewer | AppError> {
+  const viewer = await resolveViewer(deps, readCredential(req.headers.authorization));
+  if (viewer === null) return unauthenticated('Send an administrator’s token: Authorization: Bearer <token>.');
+  if (viewer === 'invalid') return unauthenticated('The session token is not valid (unknown, expired or revoked).');
+  if (viewer.role !== 'ADMIN') return forbidden('Only administrators may send work orders.');
+  return viewer;
+}
+
+/**
+ * `POST /api/msg/order/` with the form field `msg`: the billing system's own way of sending a
+ * work order. It does what the submitWorkOrder mutation does, answering in the old envelope.
+ */
+async function workOrder(options: HttpHandlerOptions, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  const { deps } = options;
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    req.resume();
+    return sendJson(res, 405, failed('Send the work order with POST, as the form field msg.', 405));
+  }
+  const caller = await billingCaller(deps, req);
+  if (caller instanceof AppError) {
+    req.resume();
+    if (caller.code === ErrorCode.UNAUTHENTICATED) res.setHeader('www-authenticate', 'Bearer');
+    return sendJson(res, statusOf(caller.code), failed(caller.message, statusOf(caller.code)));
+  }
+  const body = await readBody(req, deps.config.http.maxBodyBytes);
+  if (body === 'too-large') return sendJson(res, 413, failed(`Request body over ${deps.config.http.maxBodyBytes} bytes.`, 413));
+  if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
+    return sendJson(res, 415, failed('Send the form as application/x-www-form-urlencoded, with the field msg.', 415));
+  }
+  const msg = new URLSearchParams(body).get('msg');
+  if (!msg) return sendJson(res, 400, failed('msg: the form field is required.', 400, { field: 'msg' }));
+
+  const ip = clientIp(req, deps.config.http.trustProxy);
+  const userAgent = req.headers['user-agent'] ?? null;
+  const ctx: Context = { requestId, viewer: caller, ip, userAgent, log: deps.log.child({ requestId }), services: createServices(deps, { requestId, ip, userAgent }) };
+  const audit = (outcome: 'SUCCESS' | 'FAILURE', errorCode: string | null, workOrderId: string | null) =>
+    ctx.services.audit.record({ viewer: caller, action: 'submitWorkOrder', targetId: null, outcome, errorCode, details: { via: WORK_ORDER_PATH, workOrderId } });
+  try {
+    const { job, workOrder: order } = await ctx.services.workOrders.submit(ctx, msg);
+    await audit('SUCCESS', null, order.workOrderId);
+    const results = { workOrderId: order.workOrderId, status: order.status, jobId: job.id, items: itemReports(await ctx.services.workOrders.items(order.row)) };
+    if (order.status === 'FAILED') {
+      const code = statusOf(job.error?.code);
+      return sendJson(res, 200, failed(job.error?.message ?? `Work order ${order.workOrderId} failed.`, code, results));
+    }
+    return sendJson(res, 200, { msg: `Work order ${order.workOrderId} is ${order.status}.`, errstatus: 'SUCCESS', errcode: 0, results } satisfies Envelope);
+  } catch (err) {
+    const expected = err instanceof AppError || err instanceof CloudError;
+    await audit('FAILURE', expected ? err.code : ErrorCode.INTERNAL_SERVER_ERROR, null);
+    if (!expected) {
+      ctx.log.error({ err }, 'work order failed unexpectedly');
+      return sendJson(res, 500, failed('Unexpected error.', 500));
+    }
+    const status = statusOf(err.code);
+    const results = err instanceof AppError && err.details.field ? { field: err.details.field, fields: err.details.fields ?? [] } : {};
+    return sendJson(res, status, failed(err.message, status, results));
+  }
 }
 
 async function ready(options: HttpHandlerOptions, res: ServerResponse): Promise<void> {

@@ -119,6 +119,7 @@ describe('every mutation', () => {
     syncImages: (c) => ['mutation($d: ID!) { syncImages(datacenterId: $d) { job { id } } }', { d: f.datacenter[c] }],
     shareImage: (c) => ['mutation($d: ID!) { shareImage(datacenterId: $d, imageId: "x", input: { shared: true }) { id } }', { d: f.datacenter[c] }],
     cleanupUserResources: () => ['mutation($u: ID!) { cleanupUserResources(userId: $u) { job { id } } }', { u: f.alice.userId }],
+    submitWorkOrder: () => ['mutation($m: String!) { submitWorkOrder(msg: $m) { job { id } } }', { m: '{"workOrderId": "x"}' }],
   };
   /** Every other mutation, given alice's ids, as another tenant would send them. */
   const TENANT: Record<string, (cloud: Cloud) => [string, Record<string, unknown>]> = {

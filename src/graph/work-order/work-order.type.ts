@@ -51,6 +51,13 @@ export class WorkOrder {
   @Field() workOrderId!: string;
   @Field(() => String, { nullable: true }) orderId!: string | null;
   @Field(() => WorkOrderStatus) status!: WorkOrderStatus;
+  @Field(() => Date, { nullable: true, description: 'When the billing system accepted the report of the result (null until it did).' })
+  reportedAt!: Date | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'How reporting the result went: `ACCEPTED: …` or, after the last attempt, `GAVE_UP: …` (null while it is being reported).',
+  })
+  reportOutcome!: string | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
 
@@ -60,6 +67,8 @@ export class WorkOrder {
       workOrderId: row.workOrderId,
       orderId: row.orderId,
       status: row.status as WorkOrderStatus,
+      reportedAt: row.reportedAt,
+      reportOutcome: row.reportOutcome,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     });
