@@ -87,6 +87,8 @@ const envSchema = z.object({
   UPSTREAM_BREAKER_THRESHOLD: int(1, 1000).default(5),
   /** How long an open breaker refuses calls before trying one, ms. @default 10000 */
   UPSTREAM_BREAKER_HALF_OPEN_MS: int(100, 3_600_000).default(10_000),
+  /** Longest a job may run, all its cloud waits included, s; past it the job fails instead of hanging. @default 600 */
+  JOB_DEADLINE_SECONDS: int(1, 86_400).default(600),
   /** pino level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -115,6 +117,7 @@ export interface Config {
   loginThrottle: { perLogin: number; perAddress: number; windowSeconds: number };
   logLevel: string;
   simulators: { enabled: boolean; timeScale: number; openstackPort: number; cloudstackPort: number };
+  jobs: { deadlineSeconds: number };
   upstream: { timeoutMs: number; maxAttempts: number; breakerThreshold: number; breakerHalfOpenAfterMs: number };
 }
 
@@ -191,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       openstackPort: e.SIM_OPENSTACK_PORT,
       cloudstackPort: e.SIM_CLOUDSTACK_PORT,
     },
+    jobs: { deadlineSeconds: e.JOB_DEADLINE_SECONDS },
     upstream: {
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
       maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,

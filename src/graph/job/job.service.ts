@@ -35,10 +35,9 @@ export interface JobRun {
   wait(reader: CatalogReader, op: Operation<unknown>, message: string): Promise<string | null>;
 }
 
-/** Poll policy while the job engine waits inside the request: quick first, then every 2 s, 10 minutes at most. */
+/** Poll policy while a job waits for the cloud: quick first, then every 2 s, until the job's deadline (JOB_DEADLINE_SECONDS). */
 const FIRST_POLL_MS = 100;
 const MAX_POLL_MS = 2000;
-const OPERATION_DEADLINE_MS = 10 * 60_000;
 
 export const jobChannel = (jobId: string) => `job:${jobId}`;
 export const JOB_EVENTS_CHANNEL = 'jobs';
@@ -183,7 +182,7 @@ export class JobService {
         payload: spec.payload ?? {},
         attempts: 1,
         startedAt: new Date(),
-        deadlineAt: new Date(Date.now() + OPERATION_DEADLINE_MS),
+        deadlineAt: new Date(Date.now() + this.deps.config.jobs.deadlineSeconds * 1000),
       })
       .returning();
     await this.event(row.id, 'RUNNING', 0, 'started');
@@ -193,7 +192,7 @@ export class JobService {
       setResource: async (globalId) => {
         await this.deps.db.update(jobs).set({ resourceId: globalId, updatedAt: new Date() }).where(eq(jobs.id, row.id));
       },
-      wait: (reader, op, message) => this.follow(row.id, spec.datacenterName ?? 'cloud', reader, op, message),
+      wait: (reader, op, message) => this.follow(row, spec.datacenterName ?? 'cloud', reader, op, message),
     };
     try {
       const result = await work(run);
@@ -203,10 +202,11 @@ export class JobService {
     }
   }
 
-  private async follow(jobId: string, datacenter: string, reader: CatalogReader, op: Operation<unknown>, message: string): Promise<string | null> {
+  private async follow(job: JobRow, datacenter: string, reader: CatalogReader, op: Operation<unknown>, message: string): Promise<string | null> {
+    const jobId = job.id;
     const fallbackId = (op.resource as { id?: string } | null)?.id ?? null;
     if (op.handle.kind === 'done') return op.handle.resourceId ?? fallbackId;
-    const deadline = Date.now() + OPERATION_DEADLINE_MS;
+    const deadline = job.deadlineAt!.getTime();
     let delay = FIRST_POLL_MS;
     let last = -1;
     for (;;) {
@@ -220,7 +220,7 @@ export class JobService {
         await this.event(jobId, 'RUNNING', Math.min(99, Math.max(1, Math.round(status.progress))), message);
       }
       if (Date.now() + delay > deadline) {
-        throw new AppError('UPSTREAM_UNAVAILABLE', `${message}: the cloud did not finish within ${OPERATION_DEADLINE_MS / 60_000} minutes.`);
+        throw new AppError('UPSTREAM_UNAVAILABLE', `${message}: not finished by the job's deadline (${this.deps.config.jobs.deadlineSeconds} s); the cloud may still complete it.`);
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(MAX_POLL_MS, delay * 2);
