@@ -182,15 +182,9 @@ async function workOrder(options: HttpHandlerOptions, req: IncomingMessage, res:
   const ctx: Context = { requestId, viewer: caller, ip, userAgent, log: deps.log.child({ requestId }), services: createServices(deps, { requestId, ip, userAgent }) };
   const audit = (outcome: 'SUCCESS' | 'FAILURE', errorCode: string | null, workOrderId: string | null) =>
     ctx.services.audit.record({ viewer: caller, action: 'submitWorkOrder', targetId: null, outcome, errorCode, details: { via: WORK_ORDER_PATH, workOrderId } });
+  let submitted: Awaited<ReturnType<typeof ctx.services.workOrders.submit>>;
   try {
-    const { job, workOrder: order } = await ctx.services.workOrders.submit(ctx, msg);
-    await audit('SUCCESS', null, order.workOrderId);
-    const results = { workOrderId: order.workOrderId, status: order.status, jobId: job.id, items: itemReports(await ctx.services.workOrders.items(order.row)) };
-    if (order.status === 'FAILED') {
-      const code = statusOf(job.error?.code);
-      return sendJson(res, 200, failed(job.error?.message ?? `Work order ${order.workOrderId} failed.`, code, results));
-    }
-    return sendJson(res, 200, { msg: `Work order ${order.workOrderId} is ${order.status}.`, errstatus: 'SUCCESS', errcode: 0, results } satisfies Envelope);
+    submitted = await ctx.services.workOrders.submit(ctx, msg);
   } catch (err) {
     const expected = err instanceof AppError || err instanceof CloudError;
     await audit('FAILURE', expected ? err.code : ErrorCode.INTERNAL_SERVER_ERROR, null);
@@ -202,6 +196,12 @@ async function workOrder(options: HttpHandlerOptions, req: IncomingMessage, res:
     const results = err instanceof AppError && err.details.field ? { field: err.details.field, fields: err.details.fields ?? [] } : {};
     return sendJson(res, status, failed(err.message, status, results));
   }
+  const { job, workOrder: order } = submitted;
+  await audit('SUCCESS', null, order.workOrderId);
+  const results = { workOrderId: order.workOrderId, status: order.status, jobId: job.id, items: itemReports(await ctx.services.workOrders.items(order.row)) };
+  // The order was received either way; a failed one is FAILED with its cause, as its report says.
+  if (order.status === 'FAILED') return sendJson(res, 200, failed(job.error?.message ?? `Work order ${order.workOrderId} failed.`, statusOf(job.error?.code), results));
+  return sendJson(res, 200, { msg: `Work order ${order.workOrderId} is ${order.status}.`, errstatus: 'SUCCESS', errcode: 0, results } satisfies Envelope);
 }
 
 async function ready(options: HttpHandlerOptions, res: ServerResponse): Promise<void> {

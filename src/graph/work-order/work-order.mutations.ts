@@ -1,4 +1,5 @@
-import { Arg, Ctx, Resolver, UseMiddleware, type MiddlewareFn } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, Info, Resolver, UseMiddleware, type MiddlewareFn } from 'type-graphql';
 import { AuditedMutation } from '../audit/audit.middleware';
 import type { Context } from '../context';
 import { JobPayload } from '../job/payload';
@@ -13,40 +14,31 @@ export const SubmitWorkOrderPayload = JobPayload(
 );
 
 /**
- * A billing message as the resolver receives it. The audit log keeps every mutation's
- * arguments, and a work order carries the VM's root password: what the audit can read of
- * this object is the message with its secrets replaced.
+ * The audit log keeps every mutation's arguments, and a work order carries the VM's root
+ * password: the audit is given the message with its secrets replaced, and the resolver reads
+ * the message as sent from here (one entry per field execution).
  */
-class SealedMessage {
-  readonly #text: string;
-  readonly redacted: string;
+const sent = new WeakMap<GraphQLResolveInfo, string>();
 
-  constructor(text: string) {
-    this.#text = text;
-    this.redacted = redactedMessage(text);
+/** Runs before the audit: a field's middlewares run in the order its decorators are written. */
+const keepSecretsFromAudit: MiddlewareFn<Context> = ({ args, info }, next) => {
+  if (typeof args.msg === 'string') {
+    sent.set(info, args.msg);
+    args.msg = redactedMessage(args.msg);
   }
-
-  open(): string {
-    return this.#text;
-  }
-}
-
-/** Runs before the audit (decorators apply bottom-up, middlewares in the order collected). */
-const sealMessage: MiddlewareFn<Context> = ({ args }, next) => {
-  if (typeof args.msg === 'string') args.msg = new SealedMessage(args.msg);
   return next();
 };
 
 @Resolver()
 export class WorkOrderMutations {
+  @UseMiddleware(keepSecretsFromAudit)
   @AuditedMutation(() => SubmitWorkOrderPayload, {
     access: 'ADMIN',
     description:
       'Receives a work order of the billing system (`msg`: its JSON, as POST /api/msg/order/ takes it) and provisions it as one job for the order’s user: the VM, its volumes attached, its floating IPs associated; all of it, or nothing (what was made is removed again). The result is reported to the order’s msghandler_url. The same workOrderId again answers the first order and provisions nothing.',
   })
-  @UseMiddleware(sealMessage)
-  async submitWorkOrder(@Arg('msg', () => String) msg: string | SealedMessage, @Ctx() ctx: Context) {
-    const { job, workOrder } = await ctx.services.workOrders.submit(ctx, msg instanceof SealedMessage ? msg.open() : msg);
+  async submitWorkOrder(@Arg('msg', () => String) msg: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    const { job, workOrder } = await ctx.services.workOrders.submit(ctx, sent.get(info) ?? msg);
     return { job, workOrder };
   }
 }
