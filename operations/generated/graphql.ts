@@ -183,6 +183,7 @@ export type NodeByIdQueryVariables = Exact<{
 
 
 export type NodeByIdQuery = { node:
+    | { __typename: 'ApiKey', id: string }
     | { __typename: 'Datacenter', id: string }
     | { __typename: 'FloatingIp', id: string }
     | { __typename: 'Instance', id: string }

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { GraphQLScalarType, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
-import { authChecker } from './access';
+import { authChecker, checkScopesOfRootFields } from './access';
+import { ApiKeyMutations } from './api-key/api-key.mutations';
+import { ApiKeyResolver } from './api-key/api-key.resolver';
 import { SubnetMutations } from './subnet/subnet.mutations';
 import { SecurityGroupMutations } from './security-group/security-group.mutations';
 import { InstanceMutations } from './instance/instance.mutations';
@@ -37,6 +39,8 @@ import { WorkOrderItemResolver, WorkOrderResolver } from './work-order/work-orde
 export const resolvers = [
   NodeResolver,
   SessionResolver,
+  ApiKeyResolver,
+  ApiKeyMutations,
   UserResolver,
   DatacenterResolver,
   CatalogResolver,
@@ -84,14 +88,16 @@ let cached: GraphQLSchema | undefined;
 
 /** The executable schema, built once per process from the decorated classes. */
 export function graphSchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({
-    resolvers,
-    authChecker,
-    authMode: 'error',
-    pubSub: schemaPubSub,
-    validate: false,
-    scalarsMap: [{ type: Date, scalar: DateTime }],
-  });
+  cached ??= checkScopesOfRootFields(
+    buildSchemaSync({
+      resolvers,
+      authChecker,
+      authMode: 'error',
+      pubSub: schemaPubSub,
+      validate: false,
+      scalarsMap: [{ type: Date, scalar: DateTime }],
+    }),
+  );
   return cached;
 }
 

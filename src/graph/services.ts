@@ -7,6 +7,7 @@ import type { PasswordHasher } from '../security/passwords';
 import type { SecretBox } from '../security/secret-box';
 import type { Db } from '../store/db';
 import { UserStore } from '../store/users';
+import { ApiKeyService } from './api-key/api-key.service';
 import { AuditService } from './audit/audit.service';
 import { CatalogService } from './catalog/catalog.service';
 import { DatacenterService } from './datacenter/datacenter.service';
@@ -42,6 +43,7 @@ export interface RequestInfo {
 
 export interface AppServices {
   sessions: SessionService;
+  apiKeys: ApiKeyService;
   users: UserService;
   datacenters: DatacenterService;
   tenancies: TenancyService;
@@ -57,6 +59,7 @@ export function createServices(deps: AppDeps, request: RequestInfo): AppServices
   const jobs = new JobService(deps);
   return {
     sessions: new SessionService(deps, request),
+    apiKeys: new ApiKeyService(deps),
     users: new UserService(deps),
     datacenters,
     tenancies: new TenancyService(deps, datacenters, jobs),

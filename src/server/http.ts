@@ -3,11 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { getOperationAST, parse } from 'graphql';
 import { CloudError } from '../clouds/driver';
+import { checkAccess } from '../graph/access';
 import type { Context, Viewer } from '../graph/context';
 import { createServices, type AppDeps } from '../graph/services';
 import { itemReports } from '../graph/work-order/work-order.report';
 import { AppError, ErrorCode, forbidden, unauthenticated } from '../errors';
-import { readCredential, resolveViewer } from './auth';
+import { readCredential, refusal, resolveViewer, type Credential } from './auth';
 import { operationLabel, type Metrics } from './metrics';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -82,14 +83,17 @@ async function graphql(
     }
   }
 
-  const viewer = await resolveViewer(deps, readCredential(req.headers.authorization));
-  if (viewer === 'invalid') {
+  const credential = credentialOf(req);
+  const viewer = await resolveViewer(deps, credential);
+  if (viewer === 'invalid' || viewer === 'ambiguous') {
     // Refused before Apollo sees it, so counted and logged here.
+    const outcome = viewer === 'invalid' ? ErrorCode.UNAUTHENTICATED : 'BAD_REQUEST';
     const operation = operationLabel(operationNameOf(parsed));
-    options.metrics.observe(operation, ErrorCode.UNAUTHENTICATED, Number(process.hrtime.bigint() - started) / 1e9);
-    deps.log.info({ requestId, operation, outcome: ErrorCode.UNAUTHENTICATED }, 'graphql');
+    options.metrics.observe(operation, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    deps.log.info({ requestId, operation, outcome }, 'graphql');
+    if (viewer === 'ambiguous') return sendJson(res, 400, graphqlError(refusal(credential), outcome));
     res.setHeader('www-authenticate', 'Bearer');
-    return sendJson(res, 401, graphqlError('The session token is not valid (unknown, expired or revoked).', ErrorCode.UNAUTHENTICATED));
+    return sendJson(res, 401, graphqlError(refusal(credential), outcome));
   }
 
   const ip = clientIp(req, deps.config.http.trustProxy);
@@ -141,15 +145,28 @@ const statusOf = (code: string | undefined) => (code && STATUS_OF[code]) || 500;
 const failed = (msg: string, errcode: number, results: Record<string, unknown> = {}): Envelope => ({ msg, errstatus: 'FAILED', errcode, results });
 
 /**
- * Who may send work orders: an administrator's session token for now. Partners' API keys
- * are to be accepted here too, and only here.
+ * Who may send work orders: an administrator, by its session token or by an API key of its
+ * whose scopes allow submitWorkOrder (WORK_ORDERS or FULL), under the same rule as the mutation.
  */
 async function billingCaller(deps: AppDeps, req: IncomingMessage): Promise<Viewer | AppError> {
-  const viewer = await resolveViewer(deps, readCredential(req.headers.authorization));
-  if (viewer === null) return unauthenticated('Send an administrator’s token: Authorization: Bearer <token>.');
-  if (viewer === 'invalid') return unauthenticated('The session token is not valid (unknown, expired or revoked).');
+  const credential = credentialOf(req);
+  const viewer = await resolveViewer(deps, credential);
+  if (viewer === null) return unauthenticated('Send an administrator’s credentials: Authorization: Bearer <token> or X-Api-Key: <secret>.');
+  if (viewer === 'invalid') return unauthenticated(refusal(credential));
+  if (viewer === 'ambiguous') return new AppError(ErrorCode.BAD_USER_INPUT, refusal(credential));
   if (viewer.role !== 'ADMIN') return forbidden('Only administrators may send work orders.');
+  try {
+    checkAccess(viewer, 'ADMIN', { operation: 'mutation', name: 'submitWorkOrder' });
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
   return viewer;
+}
+
+/** The credentials of an HTTP request: at most one of `Authorization` and `X-Api-Key`. */
+function credentialOf(req: IncomingMessage): Credential {
+  return readCredential({ authorization: req.headers.authorization, apiKey: req.headers['x-api-key'] });
 }
 
 /**

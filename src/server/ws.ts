@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import crypto from 'node:crypto';
 import { getOperationAST, GraphQLError, parse, type GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { ErrorCode, isExpectedError, toClientError } from '../errors';
@@ -24,7 +25,8 @@ type ConnectionExtra = {
 
 /**
  * graphql-ws on the HTTP server's port and path. Credentials come in `connection_init`
- * (`{ "authorization": "Bearer <token>" }`); a bad one closes the socket with 4403.
+ * (`{ "authorization": "Bearer <token>" }` or `{ "x-api-key": "<secret>" }`); a bad one closes
+ * the socket with 4403, both at once with 4400.
  */
 export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: AppDeps) {
   const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: WS_MAX_PAYLOAD });
@@ -33,8 +35,12 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
       schema,
       connectionInitWaitTimeout: 3000,
       onConnect: async (ctx) => {
-        const credential = readCredential(ctx.connectionParams?.authorization);
+        const credential = credentialOf(ctx.connectionParams);
         const viewer = await resolveViewer(deps, credential);
+        if (viewer === 'ambiguous') {
+          ctx.extra.socket.close(CloseCode.BadRequest, 'Send either authorization or x-api-key, not both');
+          return false;
+        }
         if (viewer === 'invalid') return false;
         ctx.extra.viewer = viewer;
         ctx.extra.credential = credential;
@@ -48,10 +54,10 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
         const admitted = type !== 'subscription' || admitSubscription(ctx, id, deps.config.ws.maxSubscriptions);
         if (ctx.extra.viewer) {
           const viewer = await resolveViewer(deps, ctx.extra.credential ?? { kind: 'none' });
-          if (viewer === 'invalid' || viewer?.userId !== ctx.extra.viewer.userId) {
-            // Same close code as a bad token at connect: the client signs in again.
+          if (viewer === 'invalid' || viewer === 'ambiguous' || viewer?.userId !== ctx.extra.viewer.userId) {
+            // Same close code as a bad credential at connect: the client signs in again.
             ctx.extra.socket.close(4403, 'Forbidden');
-            return [new GraphQLError('The session has ended.', { extensions: { code: 'UNAUTHENTICATED' } })];
+            return [new GraphQLError('The session or API key is no longer valid.', { extensions: { code: 'UNAUTHENTICATED' } })];
           }
           ctx.extra.viewer = viewer;
         }
@@ -104,6 +110,13 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** The credentials of `connection_init`; the API key as `x-api-key` (the HTTP header's name) or `apiKey`. */
+function credentialOf(params: Record<string, unknown> | undefined): Credential {
+  const keys = [params?.['x-api-key'], params?.apiKey].filter((value) => value !== undefined && value !== null && value !== '');
+  if (keys.length > 1 && keys[0] !== keys[1]) return { kind: 'ambiguous' };
+  return readCredential({ authorization: params?.authorization, apiKey: keys[0] });
 }
 
 /**

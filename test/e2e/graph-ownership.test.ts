@@ -121,8 +121,18 @@ describe('every mutation', () => {
     cleanupUserResources: () => ['mutation($u: ID!) { cleanupUserResources(userId: $u) { job { id } } }', { u: f.alice.userId }],
     submitWorkOrder: () => ['mutation($m: String!) { submitWorkOrder(msg: $m) { job { id } } }', { m: '{"workOrderId": "x"}' }],
   };
+  /** Alice's own API key, which bob tries to revoke. */
+  let aliceKey = '';
+  beforeAll(async () => {
+    const created = await f.ok('mutation { createApiKey(input: { name: "alice’s", scopes: [FULL] }) { apiKey { id } } }', {}, f.alice.token);
+    aliceKey = created.createApiKey.apiKey.id;
+  });
+
   /** Every other mutation, given alice's ids, as another tenant would send them. */
   const TENANT: Record<string, (cloud: Cloud) => [string, Record<string, unknown>]> = {
+    // Only admins make keys for others; to a user, another user is NOT_FOUND like any foreign id.
+    createApiKey: () => ['mutation($u: ID!) { createApiKey(input: { userId: $u, name: "x", scopes: [FULL] }) { apiKey { id } } }', { u: f.alice.userId }],
+    revokeApiKey: () => ['mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: aliceKey }],
     createNetwork: (c) => ['mutation($t: ID!) { createNetwork(input: { tenancyId: $t, name: "x", subnet: { name: "x", cidr: "10.9.1.0/24" } }) { job { id } } }', { t: f.alice.tenancy[c] }],
     updateNetwork: (c) => ['mutation($id: ID!) { updateNetwork(id: $id, input: { name: "x" }) { id } }', { id: ids[c].Network }],
     deleteNetwork: (c) => ['mutation($id: ID!) { deleteNetwork(id: $id) { deletedId } }', { id: ids[c].Network }],
@@ -182,5 +192,8 @@ describe('every mutation', () => {
 
   it('left every resource of the owner in place', async () => {
     for (const cloud of CLOUDS) for (const kind of KINDS) expect(await code(ids[cloud][kind], f.alice.token)).toBe(ids[cloud][kind]);
+    const keys = await f.ok('{ apiKeys { nodes { id revokedAt } } }', {}, f.alice.token);
+    expect(keys.apiKeys.nodes).toEqual([{ id: aliceKey, revokedAt: null }]);
+    expect((await f.ok('{ apiKeys { totalCount } }', {}, f.bob.token)).apiKeys.totalCount).toBe(0);
   });
 });

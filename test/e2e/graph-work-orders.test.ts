@@ -493,9 +493,10 @@ describe('a bad order', () => {
 
 describe('POST /api/msg/order/', () => {
   const endpoint = () => f.gw.url.replace(/\/graphql$/, '/api/msg/order/');
-  const post = async (form: Record<string, string>, token?: string) => {
+  const post = async (form: Record<string, string>, token?: string, apiKey?: string) => {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
     if (token) headers.authorization = `Bearer ${token}`;
+    if (apiKey) headers['x-api-key'] = apiKey;
     const res = await fetch(endpoint(), { method: 'POST', headers, body: new URLSearchParams(form).toString() });
     return { status: res.status, body: (await res.json()) as { msg: string; errstatus: string; errcode: number; results: any } };
   };
@@ -546,6 +547,57 @@ describe('POST /api/msg/order/', () => {
     for (const cloud of CLOUDS) expect((await f.stats(cloud)).total).toBe(0);
     const get = await fetch(endpoint(), { headers: { authorization: `Bearer ${f.admin}` } });
     expect(get.status).toBe(405);
+  });
+
+  const apiKey = async (scopes: string[], token = f.admin) =>
+    (await f.ok('mutation($s: [ApiKeyScope!]!) { createApiKey(input: { name: "billing", scopes: $s }) { secret apiKey { id } } }', { s: scopes }, token)).createApiKey as {
+      secret: string;
+      apiKey: { id: string };
+    };
+  const localOf = (id: string) => (JSON.parse(Buffer.from(id, 'base64url').toString()) as string[])[1];
+
+  it('takes an administrator’s API key with the WORK_ORDERS scope instead of a session', async () => {
+    const key = await apiKey(['WORK_ORDERS']);
+    const handler = await reportHandler();
+    const order = orderFor('OPENSTACK', handler);
+    const { status, body } = await post({ msg: JSON.stringify(order) }, undefined, key.secret);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ errstatus: 'SUCCESS', errcode: 0, results: { workOrderId: order.workOrderId, status: 'SUCCEEDED' } });
+    // Audited as the key's.
+    const [audit] = rowsOf(await f.gw.store.db.execute(sql`select action, outcome, actor_api_key_id from audit_log order by id desc limit 1`)) as Record<string, unknown>[];
+    expect(audit).toEqual({ action: 'submitWorkOrder', outcome: 'SUCCESS', actor_api_key_id: localOf(key.apiKey.id) });
+    await reported(order.workOrderId);
+    expect(handler.received[0].body.status).toBe('SUCCESS');
+    await removeOrder(await readOrder(order.workOrderId));
+  });
+
+  it('takes a FULL key of an administrator too, and reads the order', async () => {
+    const key = await apiKey(['FULL']);
+    const order = orderFor('CLOUDSTACK', await reportHandler(), (_o, c) => (c[1].volumeSize = '-1'));
+    const { status, body } = await post({ msg: JSON.stringify(order) }, undefined, key.secret);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ errstatus: 'FAILED', errcode: 400, results: { field: 'msg.workOrderItems.1.workOrderItemConfig.volumeSize' } });
+  });
+
+  it('refuses a key without the scope, a user’s key, a revoked or unknown key, and a key with a session, before reading the order', async () => {
+    const order = orderFor('CLOUDSTACK', await reportHandler());
+    const msg = JSON.stringify(order);
+    const readOnly = await apiKey(['READ_ONLY']);
+    const users = await apiKey(['WORK_ORDERS', 'FULL'], f.alice.token);
+    const revoked = await apiKey(['WORK_ORDERS']);
+    await f.ok('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: revoked.apiKey.id });
+    const valid = await apiKey(['WORK_ORDERS']);
+    await f.resetStats();
+
+    expect(await post({ msg }, undefined, readOnly.secret)).toMatchObject({ status: 403, body: { errstatus: 'FAILED', errcode: 403 } });
+    expect(await post({ msg }, undefined, users.secret)).toMatchObject({ status: 403, body: { errstatus: 'FAILED', errcode: 403 } });
+    const altered = valid.secret.slice(0, -1) + (valid.secret.endsWith('A') ? 'B' : 'A');
+    for (const secret of [revoked.secret, altered, 'ecs_k_unknown']) {
+      expect(await post({ msg }, undefined, secret)).toMatchObject({ status: 401, body: { errstatus: 'FAILED', errcode: 401 } });
+    }
+    expect(await post({ msg }, f.admin, valid.secret)).toMatchObject({ status: 400, body: { errstatus: 'FAILED', errcode: 400 } });
+    expect(await readOrder(order.workOrderId)).toBeNull();
+    for (const cloud of CLOUDS) expect((await f.stats(cloud)).total).toBe(0);
   });
 });
 

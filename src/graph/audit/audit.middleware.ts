@@ -1,6 +1,6 @@
-import { Arg, Mutation, UseMiddleware, type MiddlewareFn } from 'type-graphql';
+import { Arg, Extensions, Mutation, UseMiddleware, type MiddlewareFn } from 'type-graphql';
 import { AppError } from '../../errors';
-import { checkAccess, type Access } from '../access';
+import { CHECKS_SCOPES, checkAccess, type Access } from '../access';
 import type { Context, Viewer } from '../context';
 import { User } from '../user/user.type';
 
@@ -22,6 +22,7 @@ export interface AuditedMutationOptions {
 export function AuditedMutation(returns: ReturnTypeFunc, options: AuditedMutationOptions): MethodDecorator {
   return (target, key, descriptor) => {
     Mutation(returns, { description: options.description, nullable: options.nullable })(target, key, descriptor);
+    Extensions({ [CHECKS_SCOPES]: true })(target, key, descriptor);
     if (options.access === 'PUBLIC') {
       UseMiddleware(audit, requireAccess(options.access))(target, key, descriptor);
       return;
@@ -47,8 +48,8 @@ const idempotent: MiddlewareFn<Context> = ({ context, args, info }, next) => {
 
 const requireAccess =
   (access: Access): MiddlewareFn<Context> =>
-  ({ context }, next) => {
-    checkAccess(context.viewer, access);
+  ({ context, info }, next) => {
+    checkAccess(context.viewer, access, { operation: 'mutation', name: info.fieldName });
     return next();
   };
 

@@ -11,6 +11,7 @@ export type NodeKind =
   | 'Tenancy'
   | 'Job'
   | 'AuditEntry'
+  | 'ApiKey'
   | 'Network'
   | 'Subnet'
   | 'Instance'

@@ -43,6 +43,8 @@ export async function resolveNode(ctx: Context, id: string): Promise<Node> {
       return Tenancy.fromRow(await ctx.services.tenancies.get(viewer, id));
     case 'Job':
       return Job.fromRow(await ctx.services.jobs.get(viewer, id));
+    case 'ApiKey':
+      return ctx.services.apiKeys.get(viewer, id);
     default:
       if (kind && kind in RESOURCES) {
         const { scope, model } = await findResource(ctx, id, kind as ResourceKind);
