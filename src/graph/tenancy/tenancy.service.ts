@@ -46,16 +46,20 @@ export class TenancyService {
     private readonly jobs: JobService,
   ) {}
 
-  /** The live tenancies of a user, oldest first. */
+  /** The live tenancies of a user, oldest first; the users of one request in one query. */
   async ofUser(userId: string): Promise<Tenancy[]> {
+    return (await this.byUser.load(userId)).map(Tenancy.fromRow);
+  }
+
+  private readonly byUser = new DataLoader<string, TenancyRow[]>(async (userIds) => {
     const rows = await this.deps.db
       .select()
       .from(tenancies)
-      .where(and(eq(tenancies.userId, userId), isNull(tenancies.removedAt)))
-      .orderBy(asc(tenancies.createdAt));
+      .where(and(inArray(tenancies.userId, [...userIds]), isNull(tenancies.removedAt)))
+      .orderBy(asc(tenancies.createdAt), asc(tenancies.id));
     for (const row of rows) this.loader.prime(row.id, row);
-    return rows.map(Tenancy.fromRow);
-  }
+    return userIds.map((id) => rows.filter((r) => r.userId === id));
+  });
 
   private readonly loader = new DataLoader<string, TenancyRow | null>(async (ids) => {
     const rows = await this.deps.db.select().from(tenancies).where(inArray(tenancies.id, [...ids]));
@@ -339,6 +343,7 @@ export class TenancyService {
   private async reload(id: string): Promise<TenancyRow> {
     const [row] = await this.deps.db.select().from(tenancies).where(eq(tenancies.id, id));
     this.loader.clear(id).prime(id, row);
+    this.byUser.clear(row.userId);
     return row;
   }
 }
