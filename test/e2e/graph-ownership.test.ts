@@ -121,11 +121,13 @@ describe('every mutation', () => {
     cleanupUserResources: () => ['mutation($u: ID!) { cleanupUserResources(userId: $u) { job { id } } }', { u: f.alice.userId }],
     submitWorkOrder: () => ['mutation($m: String!) { submitWorkOrder(msg: $m) { job { id } } }', { m: '{"workOrderId": "x"}' }],
   };
-  /** Alice's own API key, which bob tries to revoke. */
+  /** Alice's own API key, which bob tries to revoke, and one of her jobs, which bob tries to cancel. */
   let aliceKey = '';
+  let aliceJob = '';
   beforeAll(async () => {
     const created = await f.ok('mutation { createApiKey(input: { name: "alice’s", scopes: [FULL] }) { apiKey { id } } }', {}, f.alice.token);
     aliceKey = created.createApiKey.apiKey.id;
+    aliceJob = (await f.ok('{ jobs(first: 1) { nodes { id } } }', {}, f.alice.token)).jobs.nodes[0].id;
   });
 
   /** Every other mutation, given alice's ids, as another tenant would send them. */
@@ -133,6 +135,7 @@ describe('every mutation', () => {
     // Only admins make keys for others; to a user, another user is NOT_FOUND like any foreign id.
     createApiKey: () => ['mutation($u: ID!) { createApiKey(input: { userId: $u, name: "x", scopes: [FULL] }) { apiKey { id } } }', { u: f.alice.userId }],
     revokeApiKey: () => ['mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: aliceKey }],
+    cancelJob: () => ['mutation($id: ID!) { cancelJob(id: $id) { id } }', { id: aliceJob }],
     createNetwork: (c) => ['mutation($t: ID!) { createNetwork(input: { tenancyId: $t, name: "x", subnet: { name: "x", cidr: "10.9.1.0/24" } }) { job { id } } }', { t: f.alice.tenancy[c] }],
     updateNetwork: (c) => ['mutation($id: ID!) { updateNetwork(id: $id, input: { name: "x" }) { id } }', { id: ids[c].Network }],
     deleteNetwork: (c) => ['mutation($id: ID!) { deleteNetwork(id: $id) { deletedId } }', { id: ids[c].Network }],

@@ -1,4 +1,5 @@
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { AuditedMutation } from '../audit/audit.middleware';
 import type { Context } from '../context';
 import { Datacenter } from '../datacenter/datacenter.type';
 import { localId } from '../node/global-id';
@@ -27,6 +28,19 @@ export class JobResolver {
   @Query(() => JobConnection, { description: 'Newest first.' })
   jobs(@Args() args: JobsArgs, @Ctx() ctx: Context) {
     return ctx.services.jobs.list(ctx.viewer!, { ...args, userId: args.userId ? localId(args.userId, 'User', 'User') : null });
+  }
+
+  @AuditedMutation(() => Job, {
+    access: 'SIGNED_IN',
+    description: 'Asks a running job to stop: it ends CANCELLED at its next step or poll. What the cloud already began is not undone.',
+  })
+  async cancelJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Job> {
+    return Job.fromRow(await ctx.services.jobs.cancel(ctx.viewer!, id));
+  }
+
+  @FieldResolver(() => Date, { nullable: true, description: 'When cancelJob asked the job to stop.' })
+  cancelRequestedAt(@Root() job: Job): Date | null {
+    return job.row.cancelRequestedAt;
   }
 
   @FieldResolver(() => [JobEvent], { description: 'Events after `afterSeq` (default: all), in order.' })

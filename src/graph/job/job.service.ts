@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { CloudError, type CatalogReader, type Operation } from '../../clouds/driver';
-import { AppError, ErrorCode, notFound } from '../../errors';
+import { AppError, conflict, ErrorCode, notFound } from '../../errors';
 import type { PubSub } from '../../pubsub/pubsub';
 import { jobEvents, jobs, type JobEventRow, type JobRow } from '../../store/schema';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type ConnectionShape } from '../connection';
@@ -188,7 +188,10 @@ export class JobService {
     await this.event(row.id, 'RUNNING', 0, 'started');
     const run: JobRun = {
       id: row.id,
-      progress: (percent, message) => this.event(row.id, 'RUNNING', percent, message),
+      progress: async (percent, message) => {
+        await this.stopIfCancelled(row.id);
+        await this.event(row.id, 'RUNNING', percent, message);
+      },
       setResource: async (globalId) => {
         await this.deps.db.update(jobs).set({ resourceId: globalId, updatedAt: new Date() }).where(eq(jobs.id, row.id));
       },
@@ -198,8 +201,29 @@ export class JobService {
       const result = await work(run);
       return { job: Job.fromRow(await this.finish(row.id, 'SUCCEEDED', null)), result };
     } catch (error) {
-      return { job: Job.fromRow(await this.finish(row.id, 'FAILED', errorInfo(error))), error };
+      const status = error instanceof JobCancelled ? 'CANCELLED' : 'FAILED';
+      return { job: Job.fromRow(await this.finish(row.id, status, errorInfo(error))), error };
     }
+  }
+
+  /**
+   * Asks a job to stop: it ends CANCELLED at its next step or poll. What the cloud already
+   * began is not undone (a build under way goes on; the job's resource names it).
+   */
+  async cancel(viewer: Viewer, id: string): Promise<JobRow> {
+    const row = await this.get(viewer, id);
+    if (FINAL_STATUSES.has(row.status)) throw conflict(`The job has ended already (${row.status}).`, 'id');
+    const [updated] = await this.deps.db
+      .update(jobs)
+      .set({ cancelRequestedAt: row.cancelRequestedAt ?? new Date(), updatedAt: new Date() })
+      .where(eq(jobs.id, row.id))
+      .returning();
+    return updated;
+  }
+
+  private async stopIfCancelled(jobId: string): Promise<void> {
+    const [row] = await this.deps.db.select({ at: jobs.cancelRequestedAt }).from(jobs).where(eq(jobs.id, jobId));
+    if (row?.at) throw new JobCancelled();
   }
 
   private async follow(job: JobRow, datacenter: string, reader: CatalogReader, op: Operation<unknown>, message: string): Promise<string | null> {
@@ -210,6 +234,7 @@ export class JobService {
     let delay = FIRST_POLL_MS;
     let last = -1;
     for (;;) {
+      await this.stopIfCancelled(jobId);
       const status = await reader.pollOperation(op.handle);
       if (status.done) {
         if (!status.ok) throw new CloudError(status.error.code, status.error.message, status.error.upstream, datacenter);
@@ -242,11 +267,11 @@ export class JobService {
     ]).catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message, jobId }, 'job event not published'));
   }
 
-  private async finish(jobId: string, status: 'SUCCEEDED' | 'FAILED', error: unknown): Promise<JobRow> {
+  private async finish(jobId: string, status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED', error: unknown): Promise<JobRow> {
     await this.event(jobId, status, status === 'SUCCEEDED' ? 100 : 0, status === 'SUCCEEDED' ? 'done' : (error as { message: string }).message);
     const [row] = await this.deps.db
       .update(jobs)
-      .set({ error, finishedAt: new Date(), updatedAt: new Date(), ...(status === 'FAILED' ? {} : { progress: 100 }) })
+      .set({ error, finishedAt: new Date(), updatedAt: new Date(), ...(status === 'SUCCEEDED' ? { progress: 100 } : {}) })
       .where(eq(jobs.id, jobId))
       .returning();
     return row;
@@ -353,4 +378,11 @@ function errorInfo(err: unknown): { code: string; message: string; upstream: unk
   if (err instanceof CloudError) return { code: err.code, message: err.message, upstream: err.upstream };
   if (err instanceof AppError) return { code: err.code, message: err.message, upstream: err.details.upstream ?? null };
   return { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.', upstream: null };
+}
+
+/** A job stopped on request (cancelJob). */
+class JobCancelled extends AppError {
+  constructor() {
+    super('CONFLICT', 'The job was cancelled.');
+  }
 }
