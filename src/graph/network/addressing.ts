@@ -29,8 +29,6 @@ function networkOfV6(address: ipaddr.IPv6, prefix: number): ipaddr.IPv6 {
   return ipaddr.fromByteArray(bytes) as ipaddr.IPv6;
 }
 
-const bits = (kind: ParsedCidr['kind']) => (kind === 'ipv4' ? 32 : 128);
-
 /** A range able to hold hosts: IPv4 /8 to /29, IPv6 /48 to /126. */
 export function rangeProblem(text: string): string | null {
   const parsed = parseCidr(text);
@@ -69,13 +67,6 @@ export function gatewayProblem(cidr: string, gateway: string): string | null {
 
 export function isIpAddress(text: string): boolean {
   return ipaddr.isValid(text) && (!/^[\d.]+$/.test(text) || ipaddr.IPv4.isValidFourPartDecimal(text));
-}
-
-/** Host addresses of a range (for messages and checks). */
-export function hostCount(cidr: string): number {
-  const range = parseCidr(cidr);
-  if (!range) return 0;
-  return Math.max(0, 2 ** (bits(range.kind) - range.prefix) - 2);
 }
 
 /** The first host address of a range: the default gateway. */

@@ -28,7 +28,7 @@ export class NetworkResolver {
   @FieldResolver(() => IpAvailability, { nullable: true, description: 'Addresses of all its subnets, and how many are taken.' })
   async ipAvailability(@Root() network: Network): Promise<IpAvailability | null> {
     const counts = await network.scope.loaders.ipAvailability.load(network.cloudId);
-    return counts ? IpAvailability.ofNetwork(counts) : null;
+    return counts ? IpAvailability.of(counts) : null;
   }
 
   @FieldResolver(() => Zone, { nullable: true })

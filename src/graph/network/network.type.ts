@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
-import type { IpAvailability as IpAvailabilityModel, Network as NetworkModel } from '../../clouds/driver';
+import type { Network as NetworkModel } from '../../clouds/driver';
 import { Connection } from '../connection';
 import { Node } from '../node/node.interface';
 import { placed, TenantResource } from '../tenancy/resource';
@@ -22,10 +22,6 @@ export class IpAvailability {
 
   static of(counts: { total: number; used: number }): IpAvailability {
     return Object.assign(new IpAvailability(), { total: counts.total, used: counts.used, free: Math.max(0, counts.total - counts.used) });
-  }
-
-  static ofNetwork(model: IpAvailabilityModel): IpAvailability {
-    return IpAvailability.of(model);
   }
 }
 

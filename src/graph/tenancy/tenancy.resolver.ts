@@ -1,6 +1,5 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, Resolver, Root } from 'type-graphql';
 import { notFound } from '../../errors';
-import type { ConnectionShape } from '../connection';
 import type { Context } from '../context';
 import { Datacenter } from '../datacenter/datacenter.type';
 import { BackupStatus, VolumeBackup, VolumeBackupConnection } from '../backup/backup.type';
@@ -41,15 +40,11 @@ export class FloatingIpListArgs extends ResourceListArgs {
   @Field(() => FloatingIpStatus, { nullable: true }) status?: FloatingIpStatus | null;
 }
 
-/** An empty page: a tenancy that is not ACTIVE has nothing in its cloud to show. */
-function empty<T>(): ConnectionShape<T> {
-  return { edges: [], nodes: [], totalCount: 0, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
-}
-
 /**
  * A tenancy's resources. Each list is one driver call per tenancy and request, whatever else
  * asks for the same kind; a datacenter that fails costs only these fields (null, with the
- * error naming the datacenter), never the rest of the answer.
+ * error naming the datacenter), never the rest of the answer. A tenancy that is not ACTIVE
+ * has nothing to read in its cloud: an empty page.
  */
 @Resolver(() => Tenancy)
 export class TenancyResolver {
@@ -76,49 +71,49 @@ export class TenancyResolver {
   @FieldResolver(() => NetworkConnection, { nullable: true })
   async networks(@Root() tenancy: Tenancy, @Args() args: NetworkListArgs, @Ctx() ctx: Context) {
     const scope = await scopeOf(tenancy, ctx);
-    if (!scope) return empty<Network>();
+    if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allNetworks()).map((m) => Network.from(scope, m)), args);
   }
 
   @FieldResolver(() => InstanceConnection, { nullable: true })
   async instances(@Root() tenancy: Tenancy, @Args() args: InstanceListArgs, @Ctx() ctx: Context) {
     const scope = await scopeOf(tenancy, ctx);
-    if (!scope) return empty<Instance>();
+    if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allInstances()).map((m) => Instance.from(scope, m)), args);
   }
 
   @FieldResolver(() => VolumeConnection, { nullable: true })
   async volumes(@Root() tenancy: Tenancy, @Args() args: VolumeListArgs, @Ctx() ctx: Context) {
     const scope = await scopeOf(tenancy, ctx);
-    if (!scope) return empty<Volume>();
+    if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allVolumes()).map((m) => Volume.from(scope, m)), args);
   }
 
   @FieldResolver(() => VolumeBackupConnection, { nullable: true })
   async backups(@Root() tenancy: Tenancy, @Args() args: BackupListArgs, @Ctx() ctx: Context) {
     const scope = await scopeOf(tenancy, ctx);
-    if (!scope) return empty<VolumeBackup>();
+    if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allBackups()).map((m) => VolumeBackup.from(scope, m)), args);
   }
 
   @FieldResolver(() => FloatingIpConnection, { nullable: true })
   async floatingIps(@Root() tenancy: Tenancy, @Args() args: FloatingIpListArgs, @Ctx() ctx: Context) {
     const scope = await scopeOf(tenancy, ctx);
-    if (!scope) return empty<FloatingIp>();
+    if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allFloatingIps()).map((m) => FloatingIp.from(scope, m)), args);
   }
 
   @FieldResolver(() => SecurityGroupConnection, { nullable: true })
   async securityGroups(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context) {
     const scope = await scopeOf(tenancy, ctx);
-    if (!scope) return empty<SecurityGroup>();
+    if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allSecurityGroups()).map((m) => SecurityGroup.from(scope, m)), args);
   }
 
   @FieldResolver(() => KeyPairConnection, { nullable: true })
   async keyPairs(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context) {
     const scope = await scopeOf(tenancy, ctx);
-    if (!scope) return empty<KeyPair>();
+    if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allKeyPairs()).map((m) => KeyPair.from(scope, m)), args);
   }
 }
