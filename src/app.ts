@@ -21,11 +21,21 @@ import { createApollo } from './server/apollo';
 import { createHttpHandler, GRAPHQL_PATH } from './server/http';
 import { Metrics, upstreamObserver } from './server/metrics';
 import { attachWebSocket } from './server/ws';
+import { BullQueue } from './jobs/bull-queue';
+import { JobEngine } from './jobs/engine';
+import type { JobQueue } from './jobs/queue';
+import { RUNNERS } from './jobs/runners';
+import { TableQueue } from './jobs/table-queue';
+
+/** How often the table queue looks for jobs written by other processes, retries come due and abandoned jobs. */
+const TABLE_POLL_MS = 1000;
 
 export interface BuildOptions {
   /** An already open store (tests share one per file); the app does not close it. */
   store?: Store;
   logger?: Logger;
+  /** `worker`: runs jobs only, with no HTTP server (npm run worker). Default: the gateway (and a worker unless JOB_WORKER=false). */
+  role?: 'gateway' | 'worker';
 }
 
 export interface App {
@@ -41,6 +51,7 @@ export interface App {
 
 export function buildApp(config: Config, options: BuildOptions = {}): App {
   const log = options.logger ?? createLogger(config.logLevel);
+  const role = options.role ?? 'gateway';
   let deps: AppDeps | undefined;
   let url = '';
   const closers: (() => Promise<void>)[] = [];
@@ -68,6 +79,16 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     const pubsub: PubSub = redis ? new RedisPubSub(redis, config.redis!.prefix, log) : new MemoryPubSub();
     closers.unshift(() => pubsub.close());
 
+    let engine: JobEngine | null = null;
+    const queue: JobQueue = config.redis
+      ? new BullQueue(config.redis.url, config.redis.prefix, log)
+      : new TableQueue((limit, skip) => (engine ? engine.runnable(limit, skip) : Promise.resolve([])), TABLE_POLL_MS, (err) =>
+          log.warn({ err }, 'job queue poll failed'),
+        );
+    let queueClosed: Promise<void> | null = null;
+    const closeQueue = () => (queueClosed ??= queue.close());
+    closers.unshift(closeQueue);
+
     const secretDir = config.database.kind === 'pglite' && config.database.dataDir ? config.dataDir : null;
     deps = {
       config,
@@ -83,6 +104,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       redis,
       userStore: new UserStore(store.db),
       clouds: new CloudRegistry({ log, observer: upstreamObserver(metrics), upstream: config.upstream }),
+      queue,
     };
     const admin = await bootstrapAdmin(deps);
     let clouds: EmbeddedClouds | null = null;
@@ -90,6 +112,18 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       clouds = await startEmbeddedClouds(deps, config.simulators);
       closers.unshift(() => clouds!.close());
     }
+
+    if (role === 'worker' || config.jobs.worker) {
+      const jobs = new JobEngine(deps, RUNNERS);
+      engine = jobs;
+      // Before the queue closes: jobs under way are handed on, not cut off.
+      closers.unshift(async () => {
+        await jobs.stop();
+        await closeQueue();
+      });
+      await jobs.start();
+    }
+    if (role === 'worker') return { url: '', admin, simulators: clouds ? { openstack: clouds.openstackUrl, cloudstack: clouds.cloudstackUrl } : null };
 
     const schema = graphSchema();
     const apollo = createApollo({ schema, log, metrics, exposeUnexpected: config.env === 'development' });

@@ -89,6 +89,20 @@ const envSchema = z.object({
   UPSTREAM_BREAKER_HALF_OPEN_MS: int(100, 3_600_000).default(10_000),
   /** Longest a job may run, all its cloud waits included, s; past it the job fails instead of hanging. @default 600 */
   JOB_DEADLINE_SECONDS: int(1, 86_400).default(600),
+  /** Whether this process runs jobs: `true` (npm start: gateway and worker in one), `false` (a gateway beside separate workers). @default true */
+  JOB_WORKER: bool.default(true),
+  /** Jobs one worker process runs at once (each mostly waits for its cloud). @default 50 */
+  JOB_CONCURRENCY: int(1, 1000).default(50),
+  /** Tries of a job whose cloud failed transiently (unreachable, 429/502/503/504, timeout), with backoff between them. @default 5 */
+  JOB_MAX_ATTEMPTS: int(1, 20).default(5),
+  /** The first retry's delay, ms; each next one doubles, up to 60 s. @default 2000 */
+  JOB_RETRY_BASE_MS: int(10, 600_000).default(2_000),
+  /** How long a worker holds a job without renewing, s; a job whose holder died is taken over after it. @default 30 */
+  JOB_LEASE_SECONDS: int(1, 3_600).default(30),
+  /** How often lost queue entries and abandoned jobs are looked for, s. @default 20 */
+  JOB_RECONCILE_SECONDS: int(1, 3_600).default(20),
+  /** The longest a mutation waits for its job when the client asks with `Prefer: wait=N`, s. @default 120 */
+  JOB_MAX_WAIT_SECONDS: int(0, 3_600).default(120),
   /** pino level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -117,7 +131,16 @@ export interface Config {
   loginThrottle: { perLogin: number; perAddress: number; windowSeconds: number };
   logLevel: string;
   simulators: { enabled: boolean; timeScale: number; openstackPort: number; cloudstackPort: number };
-  jobs: { deadlineSeconds: number };
+  jobs: {
+    deadlineSeconds: number;
+    worker: boolean;
+    concurrency: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    leaseSeconds: number;
+    reconcileSeconds: number;
+    maxWaitSeconds: number;
+  };
   upstream: { timeoutMs: number; maxAttempts: number; breakerThreshold: number; breakerHalfOpenAfterMs: number };
 }
 
@@ -194,7 +217,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       openstackPort: e.SIM_OPENSTACK_PORT,
       cloudstackPort: e.SIM_CLOUDSTACK_PORT,
     },
-    jobs: { deadlineSeconds: e.JOB_DEADLINE_SECONDS },
+    jobs: {
+      deadlineSeconds: e.JOB_DEADLINE_SECONDS,
+      worker: e.JOB_WORKER,
+      concurrency: e.JOB_CONCURRENCY,
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      retryBaseMs: e.JOB_RETRY_BASE_MS,
+      leaseSeconds: e.JOB_LEASE_SECONDS,
+      reconcileSeconds: e.JOB_RECONCILE_SECONDS,
+      maxWaitSeconds: e.JOB_MAX_WAIT_SECONDS,
+    },
     upstream: {
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
       maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,

@@ -112,6 +112,20 @@ export function namingInputField(err: unknown, prefixes: string[]): unknown {
   );
 }
 
+/**
+ * A refusal a driver makes before calling its cloud names the spec's field (`securityGroupIds:
+ * …`); it becomes BAD_USER_INPUT naming the input's field.
+ */
+export function asInputError(err: unknown, fields: Record<string, string>): unknown {
+  if (!(err instanceof CloudError) || err.code !== 'BAD_USER_INPUT') return err;
+  const match = /^(\w+): ([\s\S]*)$/.exec(err.message);
+  const field = match && fields[match[1]];
+  if (!field) return err;
+  const mapped = badInput(field, match[2]);
+  Object.assign(mapped.details, { datacenter: err.datacenter });
+  return mapped;
+}
+
 /** Codes GraphQL itself and Apollo give to malformed requests; they pass through unchanged. */
 const PROTOCOL_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',

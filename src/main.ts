@@ -1,23 +1,14 @@
 import 'reflect-metadata';
 import { buildApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { configOrExit, runMain, stopOnSignals } from './lifecycle';
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`ecsgraph: ${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = configOrExit('ecsgraph');
 
   const app = buildApp(config);
   const { url, admin, simulators } = await app.start();
   const lines = [`ecsgraph is up: GraphQL (HTTP and WebSocket) at ${url}`];
-  if (config.embedded) lines.push(`  embedded mode: PGlite under ${config.dataDir}, in-process pubsub`);
+  if (config.embedded) lines.push(`  embedded mode: PGlite under ${config.dataDir}, in-process pubsub, jobs run from the job table`);
   if (simulators) {
     lines.push(`  simulated datacenters: OpenStack ${simulators.openstack}, CloudStack ${simulators.cloudstack} (sim-os, sim-cs)`);
   }
@@ -42,24 +33,7 @@ async function main() {
   // Printed, not logged: the one-time password must not land in log storage.
   process.stdout.write(lines.join('\n') + '\n');
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.deps.log.info({ signal }, 'shutting down');
-    app
-      .stop()
-      .then(() => process.exit(0))
-      .catch((err: unknown) => {
-        app.deps.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals(app);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`ecsgraph: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runMain('ecsgraph', main);

@@ -1,3 +1,4 @@
+import type { JobRun } from '../jobs/journal';
 import type { Logger } from '../logger';
 import type { AppServices } from './services';
 
@@ -25,4 +26,8 @@ export interface Context {
   userAgent: string | null;
   log: Logger;
   services: AppServices;
+  /** Set while a worker runs a job for this context: long operations then run inside it as steps, not as jobs of their own. */
+  job?: JobRun;
+  /** How long a mutation may wait for the job it starts (`Prefer: wait=N`), ms; 0 returns it QUEUED at once. */
+  waitMs?: number;
 }

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { CloudRegistry } from '../clouds/registry';
 import type { Config } from '../config';
+import type { JobQueue } from '../jobs/queue';
 import type { Logger } from '../logger';
 import type { PubSub } from '../pubsub/pubsub';
 import type { PasswordHasher } from '../security/passwords';
@@ -32,6 +33,8 @@ export interface AppDeps {
   userStore: UserStore;
   /** One driver per datacenter (tokens, sessions and the circuit breaker live there). */
   clouds: CloudRegistry;
+  /** Carries jobs to the workers (BullMQ with REDIS_URL, else the job table). */
+  queue: JobQueue;
 }
 
 /** Facts of the request a service may need (audit, throttling). */

@@ -99,6 +99,7 @@ async function graphql(
   const ip = clientIp(req, deps.config.http.trustProxy);
   const userAgent = req.headers['user-agent'] ?? null;
   const log = deps.log.child({ requestId });
+  const waitMs = preferredWait(req.headers.prefer, deps.config.jobs.maxWaitSeconds);
   const context = async (): Promise<Context> => ({
     requestId,
     viewer,
@@ -106,6 +107,7 @@ async function graphql(
     userAgent,
     log,
     services: createServices(deps, { requestId, ip, userAgent }),
+    waitMs,
   });
 
   const response = await apollo.executeHTTPGraphQLRequest({
@@ -113,6 +115,7 @@ async function graphql(
     context,
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
+  if (waitMs > 0) res.setHeader('preference-applied', `wait=${waitMs / 1000}`);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
     res.end(response.body.string);
@@ -196,7 +199,11 @@ async function workOrder(options: HttpHandlerOptions, req: IncomingMessage, res:
 
   const ip = clientIp(req, deps.config.http.trustProxy);
   const userAgent = req.headers['user-agent'] ?? null;
-  const ctx: Context = { requestId, viewer: caller, ip, userAgent, log: deps.log.child({ requestId }), services: createServices(deps, { requestId, ip, userAgent }) };
+  // The billing system reads the order's outcome from this answer: its job is waited for (up to
+  // JOB_MAX_WAIT_SECONDS) unless the sender says otherwise with `Prefer: wait=N`.
+  const prefer = String(req.headers.prefer ?? '');
+  const waitMs = /\bwait\s*=/i.test(prefer) ? preferredWait(prefer, deps.config.jobs.maxWaitSeconds) : deps.config.jobs.maxWaitSeconds * 1000;
+  const ctx: Context = { requestId, viewer: caller, ip, userAgent, log: deps.log.child({ requestId }), services: createServices(deps, { requestId, ip, userAgent }), waitMs };
   const audit = (outcome: 'SUCCESS' | 'FAILURE', errorCode: string | null, workOrderId: string | null) =>
     ctx.services.audit.record({ viewer: caller, action: 'submitWorkOrder', targetId: null, outcome, errorCode, details: { via: WORK_ORDER_PATH, workOrderId } });
   let submitted: Awaited<ReturnType<typeof ctx.services.workOrders.submit>>;
@@ -308,4 +315,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/**
+ * RFC 7240 `Prefer: wait=N`: the client would rather have a mutation's job as it ended, if it
+ * ends within N seconds (at most JOB_MAX_WAIT_SECONDS), than the job QUEUED at once. In ms.
+ */
+export function preferredWait(header: string | string[] | undefined, maxSeconds: number): number {
+  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
+  const match = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,7})"?/i.exec(text);
+  return match ? Math.min(Number(match[1]), maxSeconds) * 1000 : 0;
 }

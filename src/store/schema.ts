@@ -202,7 +202,18 @@ export const jobs = pgTable(
     tenancyId: uuid('tenancy_id').references(() => tenancies.id),
     /** Global id of the resource the job acts on, once known. */
     resourceId: text('resource_id'),
+    /** Who asked for the job (an administrator acting for a user, say); the worker acts as them. */
+    requestedBy: uuid('requested_by').references(() => users.id),
+    /** Which runner does the work (src/jobs/runners.ts); null for a step run inside another job. */
+    runner: text('runner'),
     payload: jsonb('payload').notNull().default({}),
+    /** What the job made, once it has ended (ids, counts), for the mutation that waits for it. */
+    result: jsonb('result'),
+    /** The worker that holds the job while RUNNING, until `locked_until` unless renewed. */
+    lockedBy: text('locked_by'),
+    lockedUntil: ts('locked_until'),
+    /** A QUEUED job is not taken before this (retry backoff). */
+    runAfter: ts('run_after'),
     /** Handles recorded by steps (cloud ids, CloudStack jobids) so a resumed job never creates twice. */
     state: jsonb('state').notNull().default({}),
     attempts: integer('attempts').notNull().default(0),
@@ -214,7 +225,7 @@ export const jobs = pgTable(
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
   },
-  (t) => [index('jobs_status').on(t.status, t.createdAt), index('jobs_user').on(t.userId, t.createdAt)],
+  (t) => [index('jobs_status').on(t.status, t.createdAt), index('jobs_user').on(t.userId, t.createdAt), index('jobs_runnable').on(t.status, t.runAfter)],
 );
 
 export const jobEvents = pgTable(

@@ -179,6 +179,25 @@ describe.each(CLOUDS)('the catalogue of %s', (cloud) => {
     expect((await f.ok(CATALOG, { d: f.datacenter[cloud] })).datacenter.images).toEqual(syncImages.images);
   });
 
+  it('syncImages sent without waiting answers at once with its job QUEUED and the images as they read now; the job then records them', async () => {
+    const now = await images(cloud);
+    const res = await f.gw.gql(`mutation($d: ID!) { syncImages(datacenterId: $d) { job { id kind status } images { ${IMAGE} } } }`, { d: f.datacenter[cloud] }, { token: f.admin, async: true });
+    expect(res.errors).toBeUndefined();
+    const { syncImages } = res.data as { syncImages: { job: { id: string; kind: string; status: string }; images: ImageOut[] } };
+    expect(syncImages.job).toMatchObject({ kind: 'syncImages', status: 'QUEUED' });
+    expect(syncImages.images).toEqual(now);
+    const JOB = 'query($id: ID!) { job(id: $id) { status events { message } } }';
+    const deadline = Date.now() + 20_000;
+    let job = (await f.ok(JOB, { id: syncImages.job.id })).job;
+    while (job.status !== 'SUCCEEDED' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      job = (await f.ok(JOB, { id: syncImages.job.id })).job;
+    }
+    expect(job.status).toBe('SUCCEEDED');
+    expect(job.events.map((e: { message: string }) => e.message)).toContain(`${now.length} images in ${cloud === 'OPENSTACK' ? 'sim-os' : 'sim-cs'}`);
+    expect(await images(cloud)).toEqual(now);
+  });
+
   it('syncImages records each image the cloud lists in the catalogue, in one cloud call; images it does not hold read unshared, by the cloud’s names', async () => {
     await f.gw.store.db.delete(catalogImages).where(eq(catalogImages.datacenterId, localOf(f.datacenter[cloud])));
     const unsynced = await images(cloud);

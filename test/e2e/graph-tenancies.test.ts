@@ -291,3 +291,29 @@ describe('across datacenters', () => {
     }
   });
 });
+
+describe('registration without waiting', () => {
+  it('registerTenancy sent async comes back QUEUED with the tenancy PENDING; its job ends SUCCEEDED and the tenancy ACTIVE', async () => {
+    const user = await newUser('async');
+    const res = await f.gw.gql<any, any>(
+      'mutation($u: ID!, $d: ID!) { registerTenancy(userId: $u, datacenterId: $d) { job { id kind status } tenancy { id status } } }',
+      { u: user.id, d: f.datacenter.OPENSTACK },
+      { token: f.admin, async: true },
+    );
+    expect(res.errors).toBeUndefined();
+    const { job, tenancy } = res.data.registerTenancy;
+    expect(job).toMatchObject({ kind: 'registerTenancy', status: 'QUEUED' });
+    expect(tenancy.status).toBe('PENDING');
+
+    let status = job.status;
+    for (let i = 0; i < 300 && !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(status); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await f.ok('query($id: ID!) { job(id: $id) { status } }', { id: job.id })).job.status;
+    }
+    expect(status).toBe('SUCCEEDED');
+    const done = await f.ok('query($t: ID!) { node(id: $t) { ... on Tenancy { status error } } }', { t: tenancy.id });
+    expect(done.node).toEqual({ status: 'ACTIVE', error: null });
+    const bound = await f.ok(USER_TENANCIES, { id: user.id });
+    expect(bound.node.tenancies).toEqual([{ id: tenancy.id, status: 'ACTIVE', datacenter: { kind: 'OPENSTACK' } }]);
+  });
+});

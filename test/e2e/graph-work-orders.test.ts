@@ -390,6 +390,107 @@ it('sends the report again with a growing pause until the handler accepts it', a
   await removeOrder(workOrder);
 });
 
+it('answers an order sent without waiting at once, its job QUEUED, and provisions and reports it afterwards', async () => {
+  const handler = await reportHandler();
+  const order = orderFor('OPENSTACK', handler);
+  const res = await f.gw.gql(SUBMIT, { m: JSON.stringify(order) }, { token: f.admin, async: true });
+  expect(res.errors).toBeUndefined();
+  const { job, workOrder } = (res.data as { submitWorkOrder: any }).submitWorkOrder;
+  expect(job).toMatchObject({ kind: 'workOrder', status: 'QUEUED', progress: 0, error: null });
+  expect(workOrder).toMatchObject({ workOrderId: order.workOrderId, status: 'RECEIVED', reportedAt: null, reportOutcome: null });
+  expect(workOrder.items.map((i: { status: string; resource: unknown }) => [i.status, i.resource])).toEqual([
+    ['PENDING', null],
+    ['PENDING', null],
+    ['PENDING', null],
+  ]);
+
+  // The order's job ends on its own, and the order with it.
+  const ended = await waitFor('the order to be provisioned', async () => ((o) => o.job.status === 'SUCCEEDED' && o)(await readOrder(order.workOrderId)));
+  expect(ended).toMatchObject({ status: 'SUCCEEDED', job: { id: job.id, kind: 'workOrder', status: 'SUCCEEDED' } });
+  const { node } = await f.ok('query($id: ID!) { node(id: $id) { ... on Job { status progress events { status } } } }', { id: job.id });
+  expect(node).toMatchObject({ status: 'SUCCEEDED', progress: 100 });
+  expect(node.events[0].status).toBe('QUEUED');
+  const [vm, volume, ip] = ended.items;
+  expect(ended.items.map((i: { resourceType: string; status: string }) => [i.resourceType, i.status])).toEqual([
+    ['VM', 'DONE'],
+    ['EBS', 'DONE'],
+    ['NETWORK', 'DONE'],
+  ]);
+  expect(vm.resource).toMatchObject({ __typename: 'Instance', name: 'MyHost-OMS123', status: 'RUNNING' });
+  expect(volume.resource).toMatchObject({ __typename: 'Volume', sizeGb: 10, instance: { id: vm.resource.id } });
+  expect(ip.resource).toMatchObject({ __typename: 'FloatingIp', bandwidthMbps: 2, instance: { id: vm.resource.id } });
+
+  const row = await reported(order.workOrderId);
+  expect(row.reportOutcome).toBe('ACCEPTED: HTTP 200 on attempt 1');
+  expect(handler.received).toHaveLength(1);
+  expect(handler.received[0].body).toMatchObject({
+    workOrderId: order.workOrderId,
+    status: 'SUCCESS',
+    error: null,
+    items: [
+      { resourceId: VM_ID, status: 'DONE', cloudId: vm.resource.cloudId, globalId: vm.resource.id },
+      { resourceId: EBS_ID, status: 'DONE', cloudId: volume.resource.cloudId, globalId: volume.resource.id },
+      { resourceId: NETWORK_ID, status: 'DONE', cloudId: ip.resource.cloudId, globalId: ip.resource.id, address: ip.resource.address },
+    ],
+  });
+
+  // Sent again: the first order, provisioned once.
+  await f.resetStats();
+  const again = (await f.ok(SUBMIT_BRIEF, { m: JSON.stringify(order) })).submitWorkOrder;
+  expect(again).toEqual({ job: { id: job.id, status: 'SUCCEEDED' }, workOrder: { workOrderId: order.workOrderId, status: 'SUCCEEDED' } });
+  for (const cloud of CLOUDS) expect((await f.stats(cloud)).total).toBe(0);
+  await removeOrder(ended);
+});
+
+it('goes on where it stopped when a step finds the cloud out of reach: the job is tried again, and no item is provisioned twice', async () => {
+  const handler = await reportHandler();
+  const order = orderFor('OPENSTACK', handler);
+  const before = await holdings('OPENSTACK');
+  const JOB_EVENTS = 'query($id: ID!) { job(id: $id) { status events { status message } } }';
+  // The volume is made, then the cloud does not answer its attach.
+  await f.faults('OPENSTACK', { failingOperations: ['nova.volume_attachments.create'], errorStatus: 503 });
+  let jobId: string;
+  try {
+    const res = await f.gw.gql(SUBMIT, { m: JSON.stringify(order) }, { token: f.admin, async: true });
+    jobId = (res.data as { submitWorkOrder: { job: { id: string } } }).submitWorkOrder.job.id;
+    await waitFor('the job to be queued again', async () =>
+      (await f.ok(JOB_EVENTS, { id: jobId })).job.events.some((e: { status: string; message: string }) => e.status === 'QUEUED' && /attempt 1 of/.test(e.message)),
+    );
+    const waiting = await readOrder(order.workOrderId);
+    expect(waiting.status).toBe('PROVISIONING');
+    expect(waiting.items.map((i: { status: string }) => i.status)).toEqual(['DONE', 'PENDING', 'PENDING']);
+    expect(waiting.items[1].error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+  } finally {
+    await f.faults('OPENSTACK', {});
+  }
+
+  const ended = await waitFor('the order to be provisioned', async () => ((o) => o.job.status === 'SUCCEEDED' && o)(await readOrder(order.workOrderId)));
+  expect(ended.status).toBe('SUCCEEDED');
+  expect(ended.items.map((i: { status: string; error: unknown }) => [i.status, i.error])).toEqual([
+    ['DONE', null],
+    ['DONE', null],
+    ['DONE', null],
+  ]);
+  const [vm, volume, ip] = ended.items;
+  expect(volume.resource).toMatchObject({ __typename: 'Volume', instance: { id: vm.resource.id } });
+  expect(ip.resource).toMatchObject({ __typename: 'FloatingIp', instance: { id: vm.resource.id } });
+  const messages = (await f.ok(JOB_EVENTS, { id: jobId })).job.events.map((e: { message: string }) => e.message);
+  expect(messages).toContain('resumed (attempt 2)');
+  // One VM, one volume, one address: what the first attempt made was taken up, not made again.
+  const after = await holdings('OPENSTACK');
+  expect(after.instances.filter((id) => !before.instances.includes(id))).toEqual([vm.resource.cloudId]);
+  const newVolumes = (await (await f.driver(f.alice, 'OPENSTACK')).listVolumes()).filter((v) => !before.volumes.includes(v.id));
+  // The VM boots from a root disk of its own (sysVolumeSize); the order's volume is the only other.
+  expect(newVolumes.filter((v) => !(v.bootable && v.instanceId === vm.resource.cloudId)).map((v) => v.id)).toEqual([volume.resource.cloudId]);
+  expect(newVolumes.length).toBeLessThanOrEqual(2);
+  expect(after.floatingIps.filter((id) => !before.floatingIps.includes(id))).toEqual([ip.resource.cloudId]);
+
+  expect((await reported(order.workOrderId)).reportOutcome).toBe('ACCEPTED: HTTP 200 on attempt 1');
+  expect(handler.received).toHaveLength(1);
+  expect(handler.received[0].body).toMatchObject({ status: 'SUCCESS', error: null });
+  await removeOrder(ended);
+});
+
 it('provisions an order sent twice once, also when both arrive together', async () => {
   const handler = await reportHandler();
   const before = await holdings('CLOUDSTACK');

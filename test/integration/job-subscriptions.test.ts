@@ -172,7 +172,7 @@ async function createNetwork(tenant: Tenant, cloud: Cloud) {
 }
 
 describe.each(CLOUDS)('a createNetwork on %s', (cloud) => {
-  it('streams RUNNING … SUCCEEDED in seq order live, and replays the same events once it has ended', async () => {
+  it('streams QUEUED, RUNNING … SUCCEEDED in seq order live, and replays the same events once it has ended', async () => {
     const live = stream(client(f.alice.token), EVENTS);
     await until(() => on(JOB_EVENTS_CHANNEL) === 1, 'the live subscription');
 
@@ -183,8 +183,9 @@ describe.each(CLOUDS)('a createNetwork on %s', (cloud) => {
 
     const events = ofJob();
     expect(seqs(events)).toEqual(range(1, events.length));
-    expect(events[0]).toMatchObject({ status: 'RUNNING', message: 'started' });
-    expect(events.slice(0, -1).every((e) => e.status === 'RUNNING')).toBe(true);
+    expect(events[0]).toMatchObject({ status: 'QUEUED', message: 'queued' });
+    expect(events[1]).toMatchObject({ status: 'RUNNING', message: 'started' });
+    expect(events.slice(1, -1).every((e) => e.status === 'RUNNING')).toBe(true);
     expect(events.at(-1)).toMatchObject({ status: 'SUCCEEDED', progress: 100 });
     expect(events).toEqual(job.events);
 

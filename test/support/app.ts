@@ -45,11 +45,14 @@ export interface TestGateway {
   store: TestStore;
   /** The embedded simulators' base URLs (`SIMULATORS=true`), for `/_sim/stats` and `/_sim/faults`. */
   simulators: { openstack: string; cloudstack: string } | null;
-  /** Runs an operation over HTTP POST, as `token` when given. */
+  /**
+   * Runs an operation over HTTP POST, as `token` when given. A mutation's job is waited for
+   * (`Prefer: wait`) unless `async` is set: then it comes back QUEUED.
+   */
   gql<T, V>(
     document: TypedDocumentNode<T, V> | string,
     variables?: V,
-    options?: { token?: string | null; headers?: Record<string, string> },
+    options?: { token?: string | null; headers?: Record<string, string>; async?: boolean },
   ): Promise<GraphQLResponse<T>>;
   /** Signs in and returns the token. */
   login(login: string, password: string): Promise<string>;
@@ -74,7 +77,7 @@ export async function startGateway(
   const { url, simulators } = await app.start();
 
   const gql: TestGateway['gql'] = async (document, variables, options = {}) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(options.async ? {} : { prefer: 'wait=600' }), ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const query = typeof document === 'string' ? document : print(document);
     const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });

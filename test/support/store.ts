@@ -48,6 +48,11 @@ export async function openTestStore(): Promise<TestStore> {
   };
 }
 
+/** A fresh Postgres database of its own (dropped on close), whatever the run's mode: for tests of several processes. */
+export async function openPostgresStore(base: string): Promise<Store & { url: string }> {
+  return freshPostgres(base);
+}
+
 async function freshPostgres(base: string): Promise<Store & { url: string }> {
   const name = `ecsgraph_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
   const admin = postgres(base, { max: 1, onnotice: () => undefined });

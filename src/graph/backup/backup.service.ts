@@ -23,10 +23,7 @@ export class BackupService {
       ctx,
       scope,
       { kind: 'createBackup', resource: 'VolumeBackup', payload: { volumeId: v.volumeId } },
-      async (run) => {
-        const op = await scope.driver.createBackup(spec);
-        return (await run.wait(scope.driver, op, `backing up volume ${volume.name}`)) ?? op.resource?.id ?? null;
-      },
+      { method: 'createBackup', args: [spec], message: `backing up volume ${volume.name}` },
     );
     return { job, backup: model ? VolumeBackup.from(scope, model) : null };
   }
@@ -42,10 +39,7 @@ export class BackupService {
       ctx,
       scope,
       { kind: 'restoreBackup', resource: 'Volume', payload: { backupId: id } },
-      async (run) => {
-        const op = await scope.driver.restoreBackup(backup.id, { name: volumeName ?? null });
-        return (await run.wait(scope.driver, op, `restoring backup ${backup.name}`)) ?? op.resource?.id ?? null;
-      },
+      { method: 'restoreBackup', args: [backup.id, { name: volumeName ?? null }], message: `restoring backup ${backup.name}` },
     );
     return { job, volume: model ? Volume.from(scope, model) : null };
   }
@@ -56,10 +50,7 @@ export class BackupService {
     if (backup.status !== 'AVAILABLE' && backup.status !== 'ERROR') {
       throw conflict(`Backup ${backup.name} is ${backup.status}: try again once it is AVAILABLE.`, 'id');
     }
-    const { job } = await runTenancyJob(ctx, scope, { kind: 'deleteBackup', resource: 'VolumeBackup', resourceId: id }, async (run) => {
-      await run.wait(scope.driver, await scope.driver.deleteBackup(backup.id), `deleting backup ${backup.name}`);
-      return null;
-    });
+    const { job } = await runTenancyJob(ctx, scope, { kind: 'deleteBackup', resource: 'VolumeBackup', resourceId: id }, { method: 'deleteBackup', args: [backup.id], message: `deleting backup ${backup.name}` });
     return { job, deletedId: id };
   }
 }

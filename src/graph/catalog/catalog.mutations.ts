@@ -6,6 +6,7 @@ import type { Context } from '../context';
 import { Job } from '../job/job.type';
 import { encodeId } from '../node/global-id';
 import { CreateFlavorInput, createFlavorRule, ShareImageInput, shareImageRule } from './catalog.input';
+import { syncImagesRunner, type SyncImagesResult } from './catalog.runners';
 import { byName, Flavor, Image } from './catalog.type';
 
 @ObjectType()
@@ -49,16 +50,16 @@ export class CatalogMutations {
   async syncImages(@Arg('datacenterId', () => ID) datacenterId: string, @Ctx() ctx: Context): Promise<SyncImagesPayload> {
     const dc = await liveDatacenter(ctx, datacenterId);
     const spec = { kind: 'syncImages', viewer: ctx.viewer!, datacenterId: dc.id, datacenterName: dc.shortName, resourceId: encodeId('Datacenter', dc.id) };
-    const { job, result } = await ctx.services.jobs.run(spec, async (run) => {
-      ctx.services.catalog.forget(dc);
-      await run.progress(10, `reading the images of ${dc.shortName}`);
-      const images = await ctx.services.catalog.images(dc, ctx.services.datacenters.driver(dc).admin());
-      await run.progress(60, `${images.length} images in ${dc.shortName}`);
-      const sync = await ctx.services.catalog.record(dc, images);
-      await run.progress(90, `catalogue of ${dc.shortName}: ${sync.added} new, ${sync.missing} no longer listed`);
-      return images.map((image) => Image.from(image, sync.entries.get(image.id)));
-    });
-    return Object.assign(new SyncImagesPayload(), { job, images: byName(result) });
+    const row = await ctx.services.jobs.submit({ ...spec, payload: { datacenterId: dc.id }, runner: syncImagesRunner.name }, ctx.waitMs ?? 0);
+    let images: Image[];
+    if (row.status === 'SUCCEEDED') {
+      images = ((row.result as SyncImagesResult | null)?.images ?? []).map((image) => Object.assign(new Image(), image));
+    } else {
+      // Not synced yet: the images as the cloud lists them now, with what the catalogue holds so far.
+      const [listed, overlay] = await Promise.all([ctx.services.catalog.images(dc, ctx.services.datacenters.driver(dc).admin()), ctx.services.catalog.overlay(dc)]);
+      images = listed.map((image) => Image.from(image, overlay.get(image.id)));
+    }
+    return Object.assign(new SyncImagesPayload(), { job: Job.fromRow(row), images: byName(images) });
   }
 
   @AuditedMutation(() => Image, {

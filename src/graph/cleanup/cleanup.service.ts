@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { Operation } from '../../clouds/driver';
+import type { JobRun } from '../../jobs/journal';
+import { defineRunner } from '../../jobs/runner';
 import type { Context } from '../context';
-import type { JobRun } from '../job/job.service';
-import type { Job } from '../job/job.type';
+import { Job } from '../job/job.type';
 import { encodeId } from '../node/global-id';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 
@@ -134,11 +136,15 @@ async function holdings(scope: TenantScope): Promise<string[]> {
   ];
 }
 
+/** What a cleanup job keeps: the global ids of everything it removed. */
+export interface CleanupJobResult {
+  removed: string[];
+}
+
 /**
  * Removes everything a user has in every datacenter it is bound to (the old work order
- * cleanup `one_user`). One job for the user, and one per tenancy under it so the cloud's
- * errors name their datacenter. The first step that fails ends the job FAILED with the cloud's
- * error; what was removed before stays removed, and a rerun goes on from there.
+ * cleanup `one_user`). The request checks the user and queues the job; the work is
+ * `cleanupUserResourcesRunner`'s.
  */
 export class CleanupService {
   constructor(private readonly ctx: Context) {}
@@ -148,15 +154,35 @@ export class CleanupService {
     const viewer = ctx.viewer!;
     // A deleted user's resources are cleaned up too: that is when it matters most.
     const user = await ctx.services.users.get(viewer, userGlobalId);
-    const scopes = await ctx.services.tenancies.activeScopes(viewer, user.id);
     const spec = { kind: 'cleanupUserResources', viewer, userId: user.id, resourceId: encodeId('User', user.id) };
-    const { job, result } = await ctx.services.jobs.run(spec, async (run) => {
-      const removed: string[] = [];
-      const total = scopes.length * STEPS.length;
-      for (const [s, scope] of scopes.entries()) {
-        const dc = scope.datacenter.shortName;
-        await ctx.services.jobs.run({ kind: 'cleanupTenancy', viewer, ...scope.jobSpec() }, async (tenancyRun) => {
-          const before = await holdings(scope);
+    const row = await ctx.services.jobs.submit({ ...spec, payload: { userId: user.id }, runner: cleanupUserResourcesRunner.name }, ctx.waitMs ?? 0);
+    // Until the job has ended nothing is known to be removed.
+    const removed = row.status === 'SUCCEEDED' ? ((row.result as CleanupJobResult | null)?.removed ?? []) : [];
+    return { job: Job.fromRow(row), removed };
+  }
+}
+
+/**
+ * The cleanup of one user: one job for the user, and one per tenancy under it (run inline) so
+ * the cloud's errors name their datacenter. The first step that fails ends the job FAILED with
+ * the cloud's error; what was removed before stays removed, and a rerun goes on from there.
+ * Resumed by another worker, a tenancy already cleaned is not gone through again, and what a
+ * tenancy held is what it held when this job first looked.
+ */
+export const cleanupUserResourcesRunner = defineRunner({
+  name: 'cleanupUserResources',
+  payload: z.object({ userId: z.uuid() }),
+  async run(ctx, payload, run): Promise<CleanupJobResult> {
+    const viewer = ctx.viewer!;
+    const user = await ctx.services.users.get(viewer, encodeId('User', payload.userId));
+    const scopes = await ctx.services.tenancies.activeScopes(viewer, user.id);
+    const removed: string[] = [];
+    const total = scopes.length * STEPS.length;
+    for (const [s, scope] of scopes.entries()) {
+      const dc = scope.datacenter.shortName;
+      const done = await run.once(`tenancy:${scope.tenancy.id}`, async () => {
+        const { result } = await ctx.services.jobs.run({ kind: 'cleanupTenancy', viewer, ...scope.jobSpec() }, async (tenancyRun) => {
+          const before = await run.once(`before:${scope.tenancy.id}`, () => holdings(scope));
           for (const [k, step] of STEPS.entries()) {
             const percent = Math.max(1, Math.min(99, Math.round(((s * STEPS.length + k) / total) * 100)));
             await run.progress(percent, `${dc}: removing ${step.what}`);
@@ -164,14 +190,15 @@ export class CleanupService {
             await step.remove(scope, act(run, tenancyRun, scope, percent));
           }
           const after = new Set(await holdings(scope));
-          removed.push(...before.filter((id) => !after.has(id)));
+          return before.filter((id) => !after.has(id));
         });
-      }
-      return removed;
-    });
-    return { job, removed: result };
-  }
-}
+        return result;
+      });
+      removed.push(...done);
+    }
+    return { removed };
+  },
+});
 
 function act(run: JobRun, tenancyRun: JobRun, scope: TenantScope, percent: number): Act {
   return {

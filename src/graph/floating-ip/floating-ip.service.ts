@@ -27,10 +27,7 @@ export class FloatingIpService {
       ctx,
       scope,
       { kind: 'allocateFloatingIp', resource: 'FloatingIp', payload: { bandwidthMbps: v.bandwidthMbps } },
-      async (run) => {
-        const op = await scope.driver.allocateFloatingIp(spec);
-        return (await run.wait(scope.driver, op, `allocating a floating IP of ${v.bandwidthMbps} Mbit/s`)) ?? op.resource?.id ?? null;
-      },
+      { method: 'allocateFloatingIp', args: [spec], message: `allocating a floating IP of ${v.bandwidthMbps} Mbit/s` },
     );
     return { job, floatingIp: model ? FloatingIp.from(scope, model) : null };
   }
@@ -54,10 +51,7 @@ export class FloatingIpService {
       ctx,
       scope,
       { kind: 'associateFloatingIp', resource: 'FloatingIp', resourceId: id, payload: { instanceId } },
-      async (run) => {
-        await run.wait(scope.driver, await scope.driver.associateFloatingIp(ip.id, instance.id), `associating ${ip.address} with ${instance.name}`);
-        return ip.id;
-      },
+      { method: 'associateFloatingIp', args: [ip.id, instance.id], message: `associating ${ip.address} with ${instance.name}`, resultId: ip.id },
     );
     return { job, floatingIp: model ? FloatingIp.from(scope, model) : null };
   }
@@ -66,10 +60,12 @@ export class FloatingIpService {
     const { ctx } = this;
     const { scope, model: ip } = await findResource(ctx, id, 'FloatingIp');
     if (!ip.instanceId) throw conflict(`Floating IP ${ip.address} is not associated with any instance.`, 'id');
-    const { job, model } = await runTenancyJob(ctx, scope, { kind: 'disassociateFloatingIp', resource: 'FloatingIp', resourceId: id }, async (run) => {
-      await run.wait(scope.driver, await scope.driver.disassociateFloatingIp(ip.id), `disassociating ${ip.address}`);
-      return ip.id;
-    });
+    const { job, model } = await runTenancyJob(
+      ctx,
+      scope,
+      { kind: 'disassociateFloatingIp', resource: 'FloatingIp', resourceId: id },
+      { method: 'disassociateFloatingIp', args: [ip.id], message: `disassociating ${ip.address}`, resultId: ip.id },
+    );
     return { job, floatingIp: model ? FloatingIp.from(scope, model) : null };
   }
 
@@ -80,10 +76,7 @@ export class FloatingIpService {
     if (ip.instanceId) {
       throw conflict(`Floating IP ${ip.address} is associated with ${await instanceLabel(scope, ip.instanceId)}: disassociate it first.`, 'id');
     }
-    const { job } = await runTenancyJob(ctx, scope, { kind: 'releaseFloatingIp', resource: 'FloatingIp', resourceId: id }, async (run) => {
-      await run.wait(scope.driver, await scope.driver.releaseFloatingIp(ip.id), `releasing ${ip.address}`);
-      return null;
-    });
+    const { job } = await runTenancyJob(ctx, scope, { kind: 'releaseFloatingIp', resource: 'FloatingIp', resourceId: id }, { method: 'releaseFloatingIp', args: [ip.id], message: `releasing ${ip.address}` });
     return { job, deletedId: id };
   }
 

@@ -1,20 +1,19 @@
 import {
-  CloudError,
   type CloudKind,
   type Flavor,
   type Image,
   type Instance as InstanceModel,
   type InstanceAction,
+  type InstanceSpec,
   type InstanceStatus,
-  type Operation,
   type Quota,
 } from '../../clouds/driver';
 import { AppError, ErrorCode, badInput, conflict, parseInput } from '../../errors';
 import type { Context } from '../context';
-import type { JobRun } from '../job/job.service';
 import type { Job } from '../job/job.type';
 import { pickZone } from '../network/network.service';
 import type { ResourceKind } from '../node/global-id';
+import type { CloudCall, CloudCallSecrets } from '../tenancy/cloud-operation';
 import { findResource, relatedResource, runTenancyJob, tenancyInput } from '../tenancy/resource-lookup';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 import {
@@ -132,20 +131,6 @@ function checkQuota(quota: Quota, need: Need, fields: Record<keyof Need, string>
   }
 }
 
-/**
- * A refusal a driver makes before calling its cloud names the spec's field (`securityGroupIds:
- * …`); it becomes BAD_USER_INPUT naming the input's field.
- */
-function asInputError(err: unknown, fields: Record<string, string>): unknown {
-  if (!(err instanceof CloudError) || err.code !== 'BAD_USER_INPUT') return err;
-  const match = /^(\w+): ([\s\S]*)$/.exec(err.message);
-  const field = match && fields[match[1]];
-  if (!field) return err;
-  const mapped = badInput(field, match[2]);
-  Object.assign(mapped.details, { datacenter: err.datacenter });
-  return mapped;
-}
-
 export class InstanceService {
   constructor(private readonly ctx: Context) {}
 
@@ -213,10 +198,10 @@ export class InstanceService {
       rootDiskGb: 'input.rootDiskGb',
     };
     const payload = { name: v.name, imageId: image.id, flavorId: flavor.id, networkId: v.networkId, zoneId };
-    const { job, model } = await runTenancyJob(ctx, scope, { kind: 'createInstance', resource: 'Instance', payload }, async (run) => {
-      let op: Operation<InstanceModel>;
-      try {
-        op = await scope.driver.createInstance({
+    const call: CloudCall = {
+      method: 'createInstance',
+      args: [
+        {
           name: v.name,
           imageId: image.id,
           flavorId: flavor.id,
@@ -224,18 +209,15 @@ export class InstanceService {
           networkIds: kind === 'OPENSTACK' ? [network.id] : [subnet.id],
           securityGroupIds: securityGroups.map((g) => g.id),
           keyPairName: keyPair?.name ?? null,
-          adminPassword: v.adminPassword ?? null,
           rootDiskGb: v.rootDiskGb ?? null,
-          operationId: run.id,
-        });
-      } catch (err) {
-        throw asInputError(err, specFields);
-      }
-      // Recorded before the wait: a job that dies while the cloud builds still names its instance.
-      const firstId = op.resource?.id ?? (op.handle.kind === 'cloudstack-job' ? op.handle.resourceId : null);
-      if (firstId) await run.setResource(scope.id('Instance', firstId));
-      return (await run.wait(scope.driver, op, `creating instance ${v.name}`)) ?? firstId;
-    });
+        } satisfies Omit<InstanceSpec, 'adminPassword' | 'operationId'>,
+      ],
+      message: `creating instance ${v.name}`,
+      fields: specFields,
+      // The job id is the operation id: a retried create finds the instance a first attempt made.
+      stampOperation: true,
+    };
+    const { job, model } = await runTenancyJob(ctx, scope, { kind: 'createInstance', resource: 'Instance', payload }, call, v.adminPassword ? { adminPassword: v.adminPassword } : null);
     return { job, instance: model ? Instance.from(scope, model) : null };
   }
 
@@ -263,13 +245,20 @@ export class InstanceService {
       throw badInput('input.imageId', `the image ${image.name} needs ${image.minDiskGb} GB and the flavor ${flavor.name} has a ${flavor.diskGb} GB disk`);
     }
     requireState(scope, model, 'rebuild');
-    return this.job(scope, model, id, 'rebuildInstance', `rebuilding instance ${model.name}`, async () => {
-      try {
-        return await scope.driver.rebuildInstance(model.id, { imageId: image.id, adminPassword: v.adminPassword ?? null, name: v.name ?? null });
-      } catch (err) {
-        throw asInputError(err, { imageId: 'input.imageId', name: 'input.name' });
-      }
-    });
+    return this.job(
+      scope,
+      model,
+      id,
+      'rebuildInstance',
+      {
+        method: 'rebuildInstance',
+        args: [model.id, { imageId: image.id, name: v.name ?? null }],
+        specArg: 1,
+        message: `rebuilding instance ${model.name}`,
+        fields: { imageId: 'input.imageId', name: 'input.name' },
+      },
+      v.adminPassword ? { adminPassword: v.adminPassword } : null,
+    );
   }
 
   /** To another flavor (same matching as create), within the quota; the current flavor is refused. */
@@ -292,7 +281,7 @@ export class InstanceService {
       { instances: 0, cpu: flavor.cpu - model.cpu, memoryMb: flavor.memoryMb - model.memoryMb },
       { instances: field, cpu: fromFlavor ? field : 'input.cpu', memoryMb: fromFlavor ? field : 'input.memoryMb' },
     );
-    return this.job(scope, model, id, 'resizeInstance', `resizing instance ${model.name} to ${flavor.name}`, () => scope.driver.resizeInstance(model.id, flavor.id));
+    return this.job(scope, model, id, 'resizeInstance', { method: 'resizeInstance', args: [model.id, flavor.id], message: `resizing instance ${model.name} to ${flavor.name}` });
   }
 
   async rename(id: string, newName: string): Promise<Instance> {
@@ -307,17 +296,19 @@ export class InstanceService {
   async terminate(id: string): Promise<{ job: Job; deletedId: string }> {
     const { scope, model } = await findResource(this.ctx, id, 'Instance');
     requireState(scope, model, 'terminate');
-    const { job } = await runTenancyJob(this.ctx, scope, { kind: 'terminateInstance', resource: 'Instance', resourceId: id }, async (run) => {
-      await run.wait(scope.driver, await scope.driver.terminateInstance(model.id), `terminating instance ${model.name}`);
-      return null;
-    });
+    const { job } = await runTenancyJob(
+      this.ctx,
+      scope,
+      { kind: 'terminateInstance', resource: 'Instance', resourceId: id },
+      { method: 'terminateInstance', args: [model.id], message: `terminating instance ${model.name}` },
+    );
     return { job, deletedId: id };
   }
 
   private async act(id: string, kind: string, verb: Verb, action: InstanceAction): Promise<{ job: Job; instance: Instance | null }> {
     const { scope, model } = await findResource(this.ctx, id, 'Instance');
     requireState(scope, model, verb);
-    return this.job(scope, model, id, kind, `${verb} of instance ${model.name}`, () => scope.driver.instanceAction(model.id, action));
+    return this.job(scope, model, id, kind, { method: 'instanceAction', args: [model.id, action], message: `${verb} of instance ${model.name}` });
   }
 
   /** Runs one operation on an existing instance as a job and reads the instance back. */
@@ -326,13 +317,10 @@ export class InstanceService {
     model: InstanceModel,
     id: string,
     kind: string,
-    message: string,
-    start: (run: JobRun) => Promise<Operation<InstanceModel>>,
+    call: Omit<CloudCall, 'resultId'>,
+    secrets: CloudCallSecrets | null = null,
   ): Promise<{ job: Job; instance: Instance | null }> {
-    const { job, model: after } = await runTenancyJob(this.ctx, scope, { kind, resource: 'Instance', resourceId: id }, async (run) => {
-      await run.wait(scope.driver, await start(run), message);
-      return model.id;
-    });
+    const { job, model: after } = await runTenancyJob(this.ctx, scope, { kind, resource: 'Instance', resourceId: id }, { ...call, resultId: model.id }, secrets);
     return { job, instance: after ? Instance.from(scope, after) : null };
   }
 }

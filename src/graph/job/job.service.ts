@@ -1,7 +1,8 @@
-import { and, asc, count, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
-import { CloudError, type CatalogReader, type Operation } from '../../clouds/driver';
-import { AppError, conflict, ErrorCode, notFound } from '../../errors';
+import crypto from 'node:crypto';
+import { conflict, ErrorCode, notFound } from '../../errors';
+import { FINAL_STATUSES, JOB_EVENTS_CHANNEL, JobCancelled, JobJournal, errorOf, jobChannel, type JobErrorInfo, type JobEventMessage, type JobRun } from '../../jobs/journal';
 import type { PubSub } from '../../pubsub/pubsub';
 import { jobEvents, jobs, type JobEventRow, type JobRow } from '../../store/schema';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type ConnectionShape } from '../connection';
@@ -9,6 +10,10 @@ import type { Viewer } from '../context';
 import { localId } from '../node/global-id';
 import type { AppDeps } from '../services';
 import { Job, JobStatus } from './job.type';
+
+export { FINAL_STATUSES, JOB_EVENTS_CHANNEL, jobChannel, type JobEventMessage, type JobRun };
+
+const sealedAad = (jobId: string) => `job:${jobId}:secrets`;
 
 export interface JobSpec {
   /** The operation, e.g. `createInstance`. */
@@ -25,41 +30,9 @@ export interface JobSpec {
   payload?: Record<string, unknown>;
 }
 
-/** What a running job's work can do: report progress, name its resource, wait for the cloud. */
-export interface JobRun {
-  readonly id: string;
-  progress(percent: number, message: string): Promise<void>;
-  /** Records the global id of the resource once the cloud has named it. */
-  setResource(globalId: string): Promise<void>;
-  /** Follows a cloud operation to its end; the id of what it made (or acted on). Throws the cloud's error when it failed. */
-  wait(reader: CatalogReader, op: Operation<unknown>, message: string): Promise<string | null>;
-}
-
-/** Poll policy while a job waits for the cloud: quick first, then every 2 s, until the job's deadline (JOB_DEADLINE_SECONDS). */
-const FIRST_POLL_MS = 100;
-const MAX_POLL_MS = 2000;
-
-export const jobChannel = (jobId: string) => `job:${jobId}`;
-export const JOB_EVENTS_CHANNEL = 'jobs';
-
-/** What `event()` publishes on both channels: the stored event, plus whose job it is. */
-export interface JobEventMessage {
-  jobId: string;
-  seq: number;
-  status: JobRow['status'];
-  progress: number;
-  message: string | null;
-  /** ISO-8601: payloads cross Redis as JSON. */
-  at: string;
-  userId: string | null;
-  datacenterId: string | null;
-}
-
 /** A job event as the stored row, with the owner known for filtering. */
 export type LiveJobEvent = JobEventRow & { userId: string | null; datacenterId: string | null };
 
-/** Statuses after which a job writes no further event. */
-export const FINAL_STATUSES: ReadonlySet<string> = new Set([JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED]);
 
 /**
  * Events waiting for a subscriber that reads slower than they come. Past this the subscriber
@@ -68,7 +41,11 @@ export const FINAL_STATUSES: ReadonlySet<string> = new Set([JobStatus.SUCCEEDED,
 export const MAX_PENDING_EVENTS = 1000;
 
 export class JobService {
-  constructor(private readonly deps: AppDeps) {}
+  private readonly journal: JobJournal;
+
+  constructor(private readonly deps: AppDeps) {
+    this.journal = new JobJournal({ db: deps.db, pubsub: deps.pubsub, log: deps.log, deadlineSeconds: deps.config.jobs.deadlineSeconds });
+  }
 
   /** A job the viewer may see: its own, or any for admins. Anything else is NOT_FOUND. */
   async get(viewer: Viewer, id: string): Promise<JobRow> {
@@ -159,8 +136,79 @@ export class JobService {
   }
 
   /**
-   * Runs `work` as a job: the row is written RUNNING, every step and poll adds an event, and
-   * the job ends SUCCEEDED, or FAILED with the error kept (which is then rethrown).
+   * Writes a job for a worker and hands it over: the row and its first event (QUEUED) in one
+   * transaction, then the queue's push (a lost push is made good by the reconciler). Secrets
+   * the work needs are sealed into the job's state and dropped when it ends.
+   */
+  async enqueue(spec: JobSpec & { runner: string; secrets?: Record<string, unknown> }): Promise<JobRow> {
+    const id = crypto.randomUUID();
+    const sealed = spec.secrets ? this.deps.secrets.sealJson(spec.secrets, sealedAad(id)) : null;
+    const { row, event } = await this.deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(jobs)
+        .values({ ...this.rowOf(spec), id, runner: spec.runner, status: 'QUEUED', message: 'queued', state: sealed ? { sealed } : {}, lastSeq: 1 })
+        .returning();
+      const [event] = await tx.insert(jobEvents).values({ jobId: id, seq: 1, status: 'QUEUED', progress: 0, message: 'queued' }).returning();
+      return { row, event };
+    });
+    await this.journal.publish(event, row);
+    await this.deps.queue.push(id).catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message, jobId: id }, 'job not pushed; the reconciler will'));
+    return row;
+  }
+
+  /** What every job row records of its spec. */
+  private rowOf(spec: JobSpec) {
+    return {
+      kind: spec.kind,
+      userId: spec.userId ?? spec.viewer.userId,
+      requestedBy: spec.viewer.userId,
+      datacenterId: spec.datacenterId ?? null,
+      tenancyId: spec.tenancyId ?? null,
+      resourceId: spec.resourceId ?? null,
+      payload: spec.payload ?? {},
+      deadlineAt: new Date(Date.now() + this.deps.config.jobs.deadlineSeconds * 1000),
+    };
+  }
+
+  /**
+   * A mutation's job: queued, then settled for as long as the caller waits (`waitMs`). When
+   * it ended FAILED or CANCELLED in that time, its error is the mutation's, as if the work
+   * had run in the request.
+   */
+  async submit(spec: JobSpec & { runner: string; secrets?: Record<string, unknown> }, waitMs: number): Promise<JobRow> {
+    const row = await this.settle(await this.enqueue(spec), waitMs);
+    if ((row.status === 'FAILED' || row.status === 'CANCELLED') && row.error) throw errorOf(row.error as JobErrorInfo);
+    return row;
+  }
+
+  /** The secrets `enqueue` sealed for the job (its runner's), or null once it has ended. */
+  secretsOf<T>(job: JobRow): T | null {
+    const sealed = (job.state as { sealed?: string }).sealed;
+    return sealed ? this.deps.secrets.openJson<T>(sealed, sealedAad(job.id)) : null;
+  }
+
+  /**
+   * The job once it has ended, when the caller asked to wait (`Prefer: wait=N`) and it ends
+   * in time; else as it is now. Follows the job's events, so a worker anywhere ends the wait.
+   */
+  async settle(job: JobRow, waitMs: number): Promise<JobRow> {
+    if (waitMs <= 0 || FINAL_STATUSES.has(job.status)) return job;
+    const feed = await this.watch(job.id, 0);
+    const timer = setTimeout(() => void feed.return?.(), waitMs);
+    try {
+      for await (const event of feed) if (FINAL_STATUSES.has(event.status)) break;
+    } finally {
+      clearTimeout(timer);
+      await feed.return?.();
+    }
+    const [row] = await this.deps.db.select().from(jobs).where(eq(jobs.id, job.id));
+    return row ?? job;
+  }
+
+  /**
+   * Runs `work` now, inside the caller (a step of another job): the row is written RUNNING,
+   * every step and poll adds an event, and the job ends SUCCEEDED, or FAILED with the error
+   * kept (which is then rethrown).
    */
   async run<T>(spec: JobSpec, work: (job: JobRun) => Promise<T>): Promise<{ job: Job; result: T }> {
     const outcome = await this.attempt(spec, work);
@@ -172,37 +220,16 @@ export class JobService {
   async attempt<T>(spec: JobSpec, work: (job: JobRun) => Promise<T>): Promise<{ job: Job; result: T } | { job: Job; error: unknown }> {
     const [row] = await this.deps.db
       .insert(jobs)
-      .values({
-        kind: spec.kind,
-        status: 'RUNNING',
-        userId: spec.userId ?? spec.viewer.userId,
-        datacenterId: spec.datacenterId ?? null,
-        tenancyId: spec.tenancyId ?? null,
-        resourceId: spec.resourceId ?? null,
-        payload: spec.payload ?? {},
-        attempts: 1,
-        startedAt: new Date(),
-        deadlineAt: new Date(Date.now() + this.deps.config.jobs.deadlineSeconds * 1000),
-      })
+      .values({ ...this.rowOf(spec), status: 'RUNNING', attempts: 1, startedAt: new Date() })
       .returning();
-    await this.event(row.id, 'RUNNING', 0, 'started');
-    const run: JobRun = {
-      id: row.id,
-      progress: async (percent, message) => {
-        await this.stopIfCancelled(row.id);
-        await this.event(row.id, 'RUNNING', percent, message);
-      },
-      setResource: async (globalId) => {
-        await this.deps.db.update(jobs).set({ resourceId: globalId, updatedAt: new Date() }).where(eq(jobs.id, row.id));
-      },
-      wait: (reader, op, message) => this.follow(row, spec.datacenterName ?? 'cloud', reader, op, message),
-    };
+    await this.journal.event(row.id, 'RUNNING', 0, 'started');
+    const run = this.journal.runOf(row, spec.datacenterName ?? 'cloud', () => this.stopIfCancelled(row.id));
     try {
       const result = await work(run);
-      return { job: Job.fromRow(await this.finish(row.id, 'SUCCEEDED', null)), result };
+      return { job: Job.fromRow(await this.journal.finish(row.id, 'SUCCEEDED', {})), result };
     } catch (error) {
       const status = error instanceof JobCancelled ? 'CANCELLED' : 'FAILED';
-      return { job: Job.fromRow(await this.finish(row.id, status, errorInfo(error))), error };
+      return { job: Job.fromRow(await this.journal.finish(row.id, status, { error })), error };
     }
   }
 
@@ -218,6 +245,13 @@ export class JobService {
       .set({ cancelRequestedAt: row.cancelRequestedAt ?? new Date(), updatedAt: new Date() })
       .where(eq(jobs.id, row.id))
       .returning();
+    // Not begun: nothing in the cloud to let finish.
+    const [unclaimed] = await this.deps.db
+      .update(jobs)
+      .set({ status: 'CANCELLED', updatedAt: new Date() })
+      .where(and(eq(jobs.id, row.id), eq(jobs.status, 'QUEUED')))
+      .returning();
+    if (unclaimed) return this.journal.finish(row.id, 'CANCELLED', { error: new JobCancelled() });
     return updated;
   }
 
@@ -226,56 +260,6 @@ export class JobService {
     if (row?.at) throw new JobCancelled();
   }
 
-  private async follow(job: JobRow, datacenter: string, reader: CatalogReader, op: Operation<unknown>, message: string): Promise<string | null> {
-    const jobId = job.id;
-    const fallbackId = (op.resource as { id?: string } | null)?.id ?? null;
-    if (op.handle.kind === 'done') return op.handle.resourceId ?? fallbackId;
-    const deadline = job.deadlineAt!.getTime();
-    let delay = FIRST_POLL_MS;
-    let last = -1;
-    for (;;) {
-      await this.stopIfCancelled(jobId);
-      const status = await reader.pollOperation(op.handle);
-      if (status.done) {
-        if (!status.ok) throw new CloudError(status.error.code, status.error.message, status.error.upstream, datacenter);
-        return status.resourceId ?? fallbackId;
-      }
-      if (status.progress !== last) {
-        last = status.progress;
-        await this.event(jobId, 'RUNNING', Math.min(99, Math.max(1, Math.round(status.progress))), message);
-      }
-      if (Date.now() + delay > deadline) {
-        throw new AppError('UPSTREAM_UNAVAILABLE', `${message}: not finished by the job's deadline (${this.deps.config.jobs.deadlineSeconds} s); the cloud may still complete it.`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(MAX_POLL_MS, delay * 2);
-    }
-  }
-
-  /** Appends an event (seq = the job's next) and publishes it. */
-  private async event(jobId: string, status: JobRow['status'], progress: number, message: string | null): Promise<void> {
-    const [job] = await this.deps.db
-      .update(jobs)
-      .set({ lastSeq: sql`${jobs.lastSeq} + 1`, status, progress, message, updatedAt: new Date() })
-      .where(eq(jobs.id, jobId))
-      .returning();
-    const [event] = await this.deps.db.insert(jobEvents).values({ jobId, seq: job.lastSeq, status, progress, message }).returning();
-    const payload: JobEventMessage = { ...event, at: event.at.toISOString(), userId: job.userId, datacenterId: job.datacenterId };
-    await Promise.all([
-      this.deps.pubsub.publish(jobChannel(jobId), payload),
-      this.deps.pubsub.publish(JOB_EVENTS_CHANNEL, payload),
-    ]).catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message, jobId }, 'job event not published'));
-  }
-
-  private async finish(jobId: string, status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED', error: unknown): Promise<JobRow> {
-    await this.event(jobId, status, status === 'SUCCEEDED' ? 100 : 0, status === 'SUCCEEDED' ? 'done' : (error as { message: string }).message);
-    const [row] = await this.deps.db
-      .update(jobs)
-      .set({ error, finishedAt: new Date(), updatedAt: new Date(), ...(status === 'SUCCEEDED' ? { progress: 100 } : {}) })
-      .where(eq(jobs.id, jobId))
-      .returning();
-    return row;
-  }
 }
 
 function fromMessage(message: JobEventMessage): LiveJobEvent {
@@ -373,16 +357,3 @@ class EventFeed<T> implements AsyncIterableIterator<T> {
   }
 }
 
-/** What a failed job keeps: the code, the message the client saw, and the cloud's words. */
-function errorInfo(err: unknown): { code: string; message: string; upstream: unknown } {
-  if (err instanceof CloudError) return { code: err.code, message: err.message, upstream: err.upstream };
-  if (err instanceof AppError) return { code: err.code, message: err.message, upstream: err.details.upstream ?? null };
-  return { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.', upstream: null };
-}
-
-/** A job stopped on request (cancelJob). */
-class JobCancelled extends AppError {
-  constructor() {
-    super('CONFLICT', 'The job was cancelled.');
-  }
-}

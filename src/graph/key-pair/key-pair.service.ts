@@ -27,10 +27,7 @@ export class KeyPairService {
 
   async delete(id: string): Promise<{ job: Job; deletedId: string }> {
     const { scope, model } = await findResource(this.ctx, id, 'KeyPair');
-    const { job } = await runTenancyJob(this.ctx, scope, { kind: 'deleteKeyPair', resource: 'KeyPair', resourceId: id }, async () => {
-      await scope.driver.deleteKeyPair(model.name);
-      return null;
-    });
+    const { job } = await runTenancyJob(this.ctx, scope, { kind: 'deleteKeyPair', resource: 'KeyPair', resourceId: id }, { method: 'deleteKeyPair', args: [model.name], message: `deleting key pair ${model.name}` });
     return { job, deletedId: id };
   }
 }

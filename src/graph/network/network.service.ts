@@ -40,10 +40,7 @@ export class NetworkService {
         dnsNameservers: v.subnet.dnsNameservers ?? [],
       },
     };
-    const { job, model } = await runTenancyJob(ctx, scope, { kind: 'createNetwork', resource: 'Network' }, async (run) => {
-      const op = await scope.driver.createNetwork(spec);
-      return (await run.wait(scope.driver, op, `creating network ${v.name}`)) ?? op.resource?.id ?? null;
-    });
+    const { job, model } = await runTenancyJob(ctx, scope, { kind: 'createNetwork', resource: 'Network' }, { method: 'createNetwork', args: [spec], message: `creating network ${v.name}` });
     return { job, network: model ? Network.from(scope, model) : null };
   }
 
@@ -61,10 +58,7 @@ export class NetworkService {
   /** Router interfaces, gateway, ports, subnets, then the network; the first failing step is reported. */
   async delete(id: string): Promise<{ job: Job; deletedId: string }> {
     const { scope, model } = await findResource(this.ctx, id, 'Network');
-    const { job } = await runTenancyJob(this.ctx, scope, { kind: 'deleteNetwork', resource: 'Network', resourceId: id }, async (run) => {
-      await run.wait(scope.driver, await scope.driver.deleteNetwork(model.id), `deleting network ${model.name}`);
-      return null;
-    });
+    const { job } = await runTenancyJob(this.ctx, scope, { kind: 'deleteNetwork', resource: 'Network', resourceId: id }, { method: 'deleteNetwork', args: [model.id], message: `deleting network ${model.name}` });
     return { job, deletedId: id };
   }
 }

@@ -58,7 +58,8 @@ export function localId(id: string, kind: NodeKind, label: string = kind): strin
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Kinds that live in a cloud: their ids carry the datacenter, the tenancy and the cloud's id. */
-export type ResourceKind = 'Network' | 'Subnet' | 'Instance' | 'Volume' | 'VolumeBackup' | 'FloatingIp' | 'SecurityGroup' | 'KeyPair';
+export const RESOURCE_KINDS = ['Network', 'Subnet', 'Instance', 'Volume', 'VolumeBackup', 'FloatingIp', 'SecurityGroup', 'KeyPair'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /** Where a cloud resource lives: enough to reach it through its tenant's own credentials. */
 export interface ResourceRef {

@@ -1,4 +1,4 @@
-import type { SecurityGroup as GroupModel, Operation, SecurityGroupRule as RuleModel, SecurityGroupRuleSpec } from '../../clouds/driver';
+import type { SecurityGroup as GroupModel, SecurityGroupRule as RuleModel, SecurityGroupRuleSpec } from '../../clouds/driver';
 import { badInput, conflict, namingInputField, notFound, parseInput } from '../../errors';
 import type { Context } from '../context';
 import type { Job } from '../job/job.type';
@@ -63,11 +63,12 @@ export class SecurityGroupService {
   async delete(id: string): Promise<{ job: Job; deletedId: string }> {
     const { scope, model } = await findResource(this.ctx, id, 'SecurityGroup');
     if (model.isDefault) throw conflict('The default security group cannot be deleted.', 'id');
-    const { job } = await runTenancyJob(this.ctx, scope, { kind: 'deleteSecurityGroup', resource: 'SecurityGroup', resourceId: id }, async (run) => {
-      await run.progress(10, `deleting security group ${model.name}`);
-      await scope.driver.deleteSecurityGroup(model.id);
-      return null;
-    });
+    const { job } = await runTenancyJob(
+      this.ctx,
+      scope,
+      { kind: 'deleteSecurityGroup', resource: 'SecurityGroup', resourceId: id },
+      { method: 'deleteSecurityGroup', args: [model.id], message: `deleting security group ${model.name}` },
+    );
     return { job, deletedId: id };
   }
 
@@ -89,15 +90,12 @@ export class SecurityGroupService {
       ctx,
       scope,
       { kind: 'addSecurityGroupRule', resource: 'SecurityGroup', resourceId: globalId, payload: { rule: { ...v.rule, remoteGroupId: v.remoteGroupId } } },
-      async (run) => {
-        let op: Operation<RuleModel>;
-        try {
-          op = await scope.driver.addSecurityGroupRule(group.id, spec);
-        } catch (err) {
-          throw namingInputField(err, ['rule']);
-        }
-        await run.wait(scope.driver, op, `adding a ${spec.direction.toLowerCase()} ${spec.protocol} rule to security group ${group.name}`);
-        return group.id;
+      {
+        method: 'addSecurityGroupRule',
+        args: [group.id, spec],
+        message: `adding a ${spec.direction.toLowerCase()} ${spec.protocol} rule to security group ${group.name}`,
+        resultId: group.id,
+        prefixes: ['rule'],
       },
     );
     return { job, securityGroup: model ? SecurityGroup.from(scope, model) : null };
@@ -111,10 +109,12 @@ export class SecurityGroupService {
       Object.assign(err.details, { field: 'ruleId' });
       throw err;
     }
-    const { job, model } = await runTenancyJob(ctx, scope, { kind: 'removeSecurityGroupRule', resource: 'SecurityGroup', resourceId: scope.id('SecurityGroup', group.id), payload: { ruleId } }, async (run) => {
-      await run.wait(scope.driver, await scope.driver.removeSecurityGroupRule(group.id, ruleId), `removing rule ${ruleId} from security group ${group.name}`);
-      return group.id;
-    });
+    const { job, model } = await runTenancyJob(
+      ctx,
+      scope,
+      { kind: 'removeSecurityGroupRule', resource: 'SecurityGroup', resourceId: scope.id('SecurityGroup', group.id), payload: { ruleId } },
+      { method: 'removeSecurityGroupRule', args: [group.id, ruleId], message: `removing rule ${ruleId} from security group ${group.name}`, resultId: group.id },
+    );
     return { job, securityGroup: model ? SecurityGroup.from(scope, model) : null };
   }
 

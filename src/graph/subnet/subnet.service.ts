@@ -33,14 +33,12 @@ export class SubnetService {
     if (siblings.some((s) => s.name === v.name)) throw conflict(`The network has a subnet named ${v.name} already.`, 'input.name');
 
     const spec = { name: v.name, cidr: v.cidr, gatewayIp, enableDhcp: v.enableDhcp ?? true, dnsNameservers: v.dnsNameservers ?? [] };
-    const { job, model } = await runTenancyJob(ctx, scope, { kind: 'createSubnet', resource: 'Subnet', payload: { networkId: v.networkId } }, async (run) => {
-      await run.progress(10, `creating subnet ${v.name} (${v.cidr}) in network ${network.name}`);
-      try {
-        return (await scope.driver.createSubnet(network.id, spec)).id;
-      } catch (err) {
-        throw namingInputField(err, ['subnet']);
-      }
-    });
+    const { job, model } = await runTenancyJob(
+      ctx,
+      scope,
+      { kind: 'createSubnet', resource: 'Subnet', payload: { networkId: v.networkId } },
+      { method: 'createSubnet', args: [network.id, spec], message: `creating subnet ${v.name} (${v.cidr}) in network ${network.name}`, prefixes: ['subnet'] },
+    );
     return { job, subnet: model ? Subnet.from(scope, model) : null };
   }
 
@@ -64,10 +62,7 @@ export class SubnetService {
   /** Router interfaces on it first (OpenStack), then the subnet; a subnet instances still use is the cloud's CONFLICT. */
   async delete(id: string): Promise<{ job: Job; deletedId: string }> {
     const { scope, model } = await findResource(this.ctx, id, 'Subnet');
-    const { job } = await runTenancyJob(this.ctx, scope, { kind: 'deleteSubnet', resource: 'Subnet', resourceId: id }, async (run) => {
-      await run.wait(scope.driver, await scope.driver.deleteSubnet(model.id), `deleting subnet ${model.name}`);
-      return null;
-    });
+    const { job } = await runTenancyJob(this.ctx, scope, { kind: 'deleteSubnet', resource: 'Subnet', resourceId: id }, { method: 'deleteSubnet', args: [model.id], message: `deleting subnet ${model.name}` });
     return { job, deletedId: id };
   }
 }

@@ -1,14 +1,16 @@
+import { z } from 'zod';
 import type { SecurityGroup, SecurityGroupRule, SecurityGroupRuleSpec } from '../../clouds/driver';
 import { AppError, ErrorCode, badInput, notFound } from '../../errors';
-import type { DatacenterRow, UserRow } from '../../store/schema';
+import { errorOf, type JobErrorInfo, type JobRun } from '../../jobs/journal';
+import { defineRunner, type Runner } from '../../jobs/runner';
+import type { DatacenterRow, JobRow, UserRow } from '../../store/schema';
 import type { Context } from '../context';
 import type { JobSpec } from '../job/job.service';
-import type { Job } from '../job/job.type';
+import { Job } from '../job/job.type';
 import { firstHost } from '../network/addressing';
 import { pickZone } from '../network/network.service';
 import { Network } from '../network/network.type';
 import { encodeId } from '../node/global-id';
-import { runTenancyJob } from './resource-lookup';
 import { progressOf, type ActiveTenancy } from './tenancy.service';
 import type { TenantScope } from './tenancy.scope';
 
@@ -39,7 +41,15 @@ export interface InitializeResult {
   networks: Network[];
 }
 
-/** Every ACTIVE tenancy of one user, or its one tenancy in `datacenterId`. */
+/** What an initialisation job keeps as its result: the default network of each tenancy it set up. */
+interface InitializeOutcome {
+  networks: { tenancyId: string; networkId: string }[];
+}
+
+/**
+ * Every ACTIVE tenancy of one user, or its one tenancy in `datacenterId`, as a job
+ * (initializeUser) a worker runs; the arguments are checked here, before it is queued.
+ */
 export async function initializeUser(ctx: Context, userGlobalId: string, datacenterGlobalId?: string | null): Promise<InitializeResult> {
   const user = await ctx.services.users.get(ctx.viewer!, userGlobalId);
   if (user.deletedAt) throw notFound('User');
@@ -50,14 +60,69 @@ export async function initializeUser(ctx: Context, userGlobalId: string, datacen
       ? badInput('datacenterId', `${user.username} holds no ACTIVE tenancy in ${dc.shortName}`)
       : badInput('userId', `${user.username} holds no ACTIVE tenancy in an ENABLED datacenter`);
   }
-  return initialize(ctx, { kind: 'initializeUser', viewer: ctx.viewer!, userId: user.id, datacenterId: dc?.id ?? null, resourceId: encodeId('User', user.id) }, targets);
+  return enqueue(
+    ctx,
+    { kind: 'initializeUser', viewer: ctx.viewer!, userId: user.id, datacenterId: dc?.id ?? null, resourceId: encodeId('User', user.id) },
+    initializeUserRunner,
+    { userId: user.id, datacenterId: dc?.id ?? null },
+  );
 }
 
 /** Every user's ACTIVE tenancies (administrators aside), or only those in `datacenterId`. */
 export async function initializeAllUsers(ctx: Context, datacenterGlobalId?: string | null): Promise<InitializeResult> {
   const dc = datacenterGlobalId ? await enabledDatacenter(ctx, datacenterGlobalId) : null;
-  const targets = (await ctx.services.tenancies.active({ datacenterId: dc?.id, role: 'USER' })).filter((t) => t.datacenter.state === 'ENABLED');
-  return initialize(ctx, { kind: 'initializeAllUsers', viewer: ctx.viewer!, datacenterId: dc?.id ?? null, resourceId: dc ? encodeId('Datacenter', dc.id) : null }, targets);
+  return enqueue(
+    ctx,
+    { kind: 'initializeAllUsers', viewer: ctx.viewer!, datacenterId: dc?.id ?? null, resourceId: dc ? encodeId('Datacenter', dc.id) : null },
+    initializeAllUsersRunner,
+    { datacenterId: dc?.id ?? null },
+  );
+}
+
+/** The ACTIVE tenancies to set up, in ENABLED datacenters: read again when the job runs. */
+async function targetsOf(ctx: Context, filter: { userId?: string; datacenterId?: string; role?: 'USER' }): Promise<ActiveTenancy[]> {
+  return (await ctx.services.tenancies.active(filter)).filter((t) => t.datacenter.state === 'ENABLED');
+}
+
+export const initializeUserRunner = defineRunner({
+  name: 'initializeUser',
+  payload: z.object({ userId: z.uuid(), datacenterId: z.uuid().nullable() }),
+  async run(ctx, payload, run) {
+    return initialize(ctx, run, await targetsOf(ctx, { userId: payload.userId, datacenterId: payload.datacenterId ?? undefined }));
+  },
+});
+
+export const initializeAllUsersRunner = defineRunner({
+  name: 'initializeAllUsers',
+  payload: z.object({ datacenterId: z.uuid().nullable() }),
+  async run(ctx, payload, run) {
+    return initialize(ctx, run, await targetsOf(ctx, { datacenterId: payload.datacenterId ?? undefined, role: 'USER' }));
+  },
+});
+
+/**
+ * Queues the job and answers with it: as it ended when the caller waits (a failure is the
+ * mutation's error), else QUEUED with no networks yet.
+ */
+async function enqueue<P extends Record<string, unknown>>(ctx: Context, spec: JobSpec, runner: Runner<P>, payload: P): Promise<InitializeResult> {
+  const queued = await ctx.services.jobs.enqueue({ ...spec, payload, runner: runner.name });
+  const row = await ctx.services.jobs.settle(queued, ctx.waitMs ?? 0);
+  return { job: Job.fromRow(row), networks: await networksOf(ctx, row) };
+}
+
+/** The networks a job made or found, as the cloud has them now (a tenancy no longer ACTIVE, or a network gone, is left out). */
+async function networksOf(ctx: Context, row: JobRow): Promise<Network[]> {
+  if (row.status === 'FAILED' && row.error) throw errorOf(row.error as JobErrorInfo);
+  if (row.status !== 'SUCCEEDED') return [];
+  const made = (row.result as InitializeOutcome | null)?.networks ?? [];
+  const found = await Promise.all(
+    made.map(async ({ tenancyId, networkId }) => {
+      const scope = await ctx.services.tenancies.scope(ctx.viewer!, tenancyId).catch(() => null);
+      const model = scope ? await scope.loaders.networks.load(networkId) : null;
+      return scope && model ? Network.from(scope, model) : null;
+    }),
+  );
+  return found.filter((n): n is Network => n !== null);
 }
 
 function enabledDatacenter(ctx: Context, datacenterGlobalId: string): Promise<DatacenterRow> {
@@ -65,35 +130,38 @@ function enabledDatacenter(ctx: Context, datacenterGlobalId: string): Promise<Da
 }
 
 /**
- * One job for the whole run, and one tenancy job per tenancy under it (each names its own
- * datacenter in the cloud's errors). A tenancy that fails does not stop the others; the run
- * then fails with the first error, after every tenancy was tried.
+ * The work of the whole run (the job's), and one tenancy job per tenancy under it, run inline
+ * (each names its own datacenter in the cloud's errors). A tenancy that fails does not stop
+ * the others; the run then fails with the first error, after every tenancy was tried. A
+ * tenancy set up is kept as done: a resumed job goes on with the others.
  */
-async function initialize(ctx: Context, spec: JobSpec, targets: ActiveTenancy[]): Promise<InitializeResult> {
-  const { job, result } = await ctx.services.jobs.run(spec, async (run) => {
-    const networks: Network[] = [];
-    let failure: unknown = null;
-    for (const [i, target] of targets.entries()) {
-      const where = `${target.user.username} in ${target.datacenter.shortName}`;
-      const percent = progressOf(i + 1, targets.length);
-      try {
+async function initialize(ctx: Context, run: JobRun, targets: ActiveTenancy[]): Promise<InitializeOutcome> {
+  const networks: InitializeOutcome['networks'] = [];
+  let failure: unknown = null;
+  for (const [i, target] of targets.entries()) {
+    const where = `${target.user.username} in ${target.datacenter.shortName}`;
+    const percent = progressOf(i + 1, targets.length);
+    try {
+      const networkId = await run.once(`tenancy:${target.tenancy.id}`, async () => {
         const scope = await ctx.services.tenancies.scope(ctx.viewer!, target.tenancy.id);
-        networks.push(await initializeTenancy(ctx, scope, target.user));
-        await run.progress(percent, `${where}: ready`);
-      } catch (err) {
-        failure ??= err;
-        await run.progress(percent, `${where}: ${err instanceof Error ? err.message : 'failed'}`);
-      }
+        return initializeTenancy(ctx, scope, target.user);
+      });
+      networks.push({ tenancyId: target.tenancy.id, networkId });
+      await run.progress(percent, `${where}: ready`);
+    } catch (err) {
+      failure ??= err;
+      await run.progress(percent, `${where}: ${err instanceof Error ? err.message : 'failed'}`);
     }
-    if (failure) throw failure;
-    return networks;
-  });
-  return { job, networks: result };
+  }
+  if (failure) throw failure;
+  return { networks };
 }
 
-async function initializeTenancy(ctx: Context, scope: TenantScope, user: UserRow): Promise<Network> {
+/** One tenancy's default environment, as a job inside the caller's; the cloud id of its network. */
+async function initializeTenancy(ctx: Context, scope: TenantScope, user: UserRow): Promise<string> {
   const name = `${user.username}-vpc`;
-  const { model } = await runTenancyJob(ctx, scope, { kind: 'initializeTenancy', resource: 'Network' }, async (run) => {
+  const spec = { kind: 'initializeTenancy', viewer: ctx.viewer!, ...scope.jobSpec(), resourceId: null };
+  const { result: networkId } = await ctx.services.jobs.run(spec, async (run) => {
     let networkId = (await scope.loaders.allNetworks()).find((n) => n.name === name)?.id ?? null;
     if (!networkId) {
       const zoneId = await pickZone(ctx, scope, null, 'datacenterId');
@@ -117,10 +185,12 @@ async function initializeTenancy(ctx: Context, scope: TenantScope, user: UserRow
       await run.progress(60, step);
       await run.wait(scope.driver, await scope.driver.addSecurityGroupRule(group.id, wanted), step);
     }
+    await run.setResource(scope.id('Network', networkId));
     return networkId;
   });
-  if (!model) throw upstream(scope, `network ${name} is not listed after it was made`);
-  return Network.from(scope, model);
+  scope.loaders.clear();
+  if (!(await scope.loaders.networks.load(networkId))) throw upstream(scope, `network ${name} is not listed after it was made`);
+  return networkId;
 }
 
 /**

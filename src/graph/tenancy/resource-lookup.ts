@@ -1,8 +1,8 @@
 import type DataLoader from 'dataloader';
 import { AppError, badInput, conflict, notFound } from '../../errors';
 import type { Context } from '../context';
-import type { JobRun } from '../job/job.service';
-import type { Job } from '../job/job.type';
+import { Job } from '../job/job.type';
+import { cloudOperationRunner, performCloudCall, type CloudCall, type CloudCallSecrets } from './cloud-operation';
 import type { ResourceKind } from '../node/global-id';
 import type { TenancyLoaders } from './tenancy.loaders';
 import type { TenantScope } from './tenancy.scope';
@@ -69,26 +69,35 @@ export interface TenancyJob<K extends ResourceKind> {
 }
 
 /**
- * Runs a tenancy's cloud work as a job: `work` returns the cloud id of what it made or acted
- * on (null for none); the job records its global id, the request's loaders forget what they
- * read, and the resource is read back as the cloud now has it (null once gone).
+ * A change in a tenancy's cloud as a job. From a request: the job is written and queued, and
+ * the payload comes back at once with the job QUEUED — unless the caller asked to wait
+ * (`Prefer: wait=N`), then with the job as it ended (a failure or cancellation is the mutation's error).
+ * Inside another job (a work order, a cleanup): run now, as a step of it. The resource comes
+ * back as the cloud has it now: what the job made or acted on (null until known, or once gone).
  */
 export async function runTenancyJob<K extends ResourceKind>(
   ctx: Context,
   scope: TenantScope,
   spec: TenancyJob<K>,
-  work: (run: JobRun) => Promise<string | null>,
+  call: CloudCall,
+  secrets: CloudCallSecrets | null = null,
 ): Promise<{ job: Job; model: ModelOf<K> | null }> {
-  const { job, result } = await ctx.services.jobs.run(
-    { kind: spec.kind, viewer: ctx.viewer!, ...scope.jobSpec(), resourceId: spec.resourceId ?? null, payload: spec.payload },
-    async (run) => {
-      const cloudId = await work(run);
-      if (cloudId && !spec.resourceId) await run.setResource(scope.id(spec.resource, cloudId));
-      return cloudId;
-    },
-  );
+  const operation = { resource: spec.resource, resourceId: spec.resourceId ?? null, call };
+  const base = { kind: spec.kind, viewer: ctx.viewer!, ...scope.jobSpec(), resourceId: spec.resourceId ?? null };
+  let job: Job;
+  let cloudId: string | null;
+  if (ctx.job) {
+    ({ job, result: cloudId } = await ctx.services.jobs.run({ ...base, payload: spec.payload }, (run) => performCloudCall(scope, operation, run, secrets)));
+  } else {
+    const row = await ctx.services.jobs.submit(
+      { ...base, runner: cloudOperationRunner.name, payload: { tenancyId: scope.tenancy.id, ...operation }, secrets: secrets ?? undefined },
+      ctx.waitMs ?? 0,
+    );
+    job = Job.fromRow(row);
+    cloudId = row.status === 'SUCCEEDED' ? ((row.result as { cloudId?: string | null } | null)?.cloudId ?? null) : (call.resultId ?? null);
+  }
   scope.loaders.clear();
-  const model = result ? ((await LOADERS[spec.resource](scope.loaders).load(result)) as ModelOf<K> | null) : null;
+  const model = cloudId ? ((await LOADERS[spec.resource](scope.loaders).load(cloudId)) as ModelOf<K> | null) : null;
   return { job, model };
 }
 

@@ -36,7 +36,7 @@ export class TenancyMutations {
     @Arg('datacenterId', () => ID) datacenterId: string,
     @Ctx() ctx: Context,
   ): Promise<TenancyPayload> {
-    return ctx.services.tenancies.register(ctx.viewer!, userId, datacenterId);
+    return ctx.services.tenancies.register(ctx.viewer!, userId, datacenterId, ctx.waitMs ?? 0);
   }
 
   @AuditedMutation(() => TenancyPayload, {
@@ -44,7 +44,7 @@ export class TenancyMutations {
     description: 'Removes the tenant from its cloud and marks the tenancy removed. Refused while the tenant holds resources.',
   })
   unregisterTenancy(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<TenancyPayload> {
-    return ctx.services.tenancies.unregister(ctx.viewer!, id);
+    return ctx.services.tenancies.unregister(ctx.viewer!, id, ctx.waitMs ?? 0);
   }
 
   @AuditedMutation(() => BulkTenancyPayload, {
@@ -52,7 +52,7 @@ export class TenancyMutations {
     description: 'Binds every user (administrators aside) to the datacenter. Users bound already are left as they are; one failing does not stop the others.',
   })
   registerAllUsers(@Arg('datacenterId', () => ID) datacenterId: string, @Ctx() ctx: Context): Promise<BulkTenancyPayload> {
-    return ctx.services.tenancies.registerAll(ctx.viewer!, datacenterId);
+    return ctx.services.tenancies.registerAll(ctx.viewer!, datacenterId, ctx.waitMs ?? 0);
   }
 
   @AuditedMutation(() => BulkTenancyPayload, {
@@ -60,7 +60,7 @@ export class TenancyMutations {
     description: 'Unbinds every user from the datacenter. A tenant that still holds resources is refused (see `failed`); the others go on.',
   })
   unregisterAllUsers(@Arg('datacenterId', () => ID) datacenterId: string, @Ctx() ctx: Context): Promise<BulkTenancyPayload> {
-    return ctx.services.tenancies.unregisterAll(ctx.viewer!, datacenterId);
+    return ctx.services.tenancies.unregisterAll(ctx.viewer!, datacenterId, ctx.waitMs ?? 0);
   }
 
   @AuditedMutation(() => InitializePayload, {

@@ -2,13 +2,15 @@ import DataLoader from 'dataloader';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { CloudError, type TenantCredentials } from '../../clouds/driver';
 import { AppError, ErrorCode, conflict, notFound } from '../../errors';
-import { datacenters, tenancies, users, type DatacenterRow, type TenancyRow, type UserRow } from '../../store/schema';
+import { FINAL_STATUSES, errorOf, type JobErrorInfo, type JobRun } from '../../jobs/journal';
+import { datacenters, tenancies, users, type DatacenterRow, type JobRow, type TenancyRow, type UserRow } from '../../store/schema';
 import type { Viewer } from '../context';
 import type { DatacenterService } from '../datacenter/datacenter.service';
-import type { JobService } from '../job/job.service';
-import type { Job } from '../job/job.type';
+import type { JobService, JobSpec } from '../job/job.service';
+import { Job } from '../job/job.type';
 import { encodeId, localId, resourceRef, type ResourceKind } from '../node/global-id';
 import type { AppDeps } from '../services';
+import { registerAllUsersRunner, registerTenancyRunner, unregisterAllUsersRunner, unregisterTenancyRunner, type BulkOutcome } from './tenancy.runners';
 import { TenantScope } from './tenancy.scope';
 import { Tenancy } from './tenancy.type';
 
@@ -158,13 +160,44 @@ export class TenancyService {
    * account + user + keys) is made with the datacenter's admin credentials and its own random
    * credentials are sealed in the tenancy. Idempotent: an ACTIVE tenancy is returned as is; a
    * FAILED one is tried again, and the cloud adopts what a previous try already made.
+   *
+   * The work is a job (registerTenancy) a worker runs: the payload comes back with the job as
+   * it ended when the caller waits for it (`waitMs`, from `Prefer: wait=N`), else at once with
+   * the job QUEUED and the tenancy as it was when the job was queued (PENDING when new).
    */
-  async register(viewer: Viewer, userGlobalId: string, datacenterGlobalId: string): Promise<RegistrationResult> {
+  async register(viewer: Viewer, userGlobalId: string, datacenterGlobalId: string, waitMs = 0): Promise<RegistrationResult> {
     const userId = localId(userGlobalId, 'User');
     const [user] = await this.deps.db.select().from(users).where(and(eq(users.id, userId), isNull(users.deletedAt)));
     if (!user) throw notFound('User');
     const dc = await this.enabledDatacenter(viewer, datacenterGlobalId);
-    return this.provision(viewer, user, dc);
+    const row = await this.pendingTenancy(user.id, dc);
+    const queued = await this.jobs.enqueue({ ...registrationSpec(viewer, row, dc), payload: { tenancyId: row.id }, runner: registerTenancyRunner.name });
+    const job = await this.jobs.settle(queued, waitMs);
+    if (!FINAL_STATUSES.has(job.status)) return { job: Job.fromRow(job), tenancy: Tenancy.fromRow(row) };
+    // A cloud's refusal is kept on the tenancy (FAILED, with the cloud's words) and shown in the payload.
+    if (job.status === 'FAILED' && job.error) {
+      const err = errorOf(job.error as JobErrorInfo);
+      if (!(err instanceof CloudError)) throw err;
+    }
+    return { job: Job.fromRow(job), tenancy: Tenancy.fromRow(await this.reload(row.id)) };
+  }
+
+  /**
+   * The work of a registerTenancy job (its runner's): the tenancy is read again, as the world
+   * may have changed since the job was queued. Safe to run again: an ACTIVE tenancy is left
+   * as it is, and the cloud adopts a tenant a previous try made.
+   */
+  async performRegistration(tenancyId: string, run: JobRun): Promise<{ tenancyId: string }> {
+    const row = await this.find(tenancyId);
+    if (!row || row.removedAt) throw notFound('Tenancy');
+    if (row.status === 'REMOVING') throw conflict('The tenancy is being removed.');
+    const [user] = await this.deps.db.select().from(users).where(and(eq(users.id, row.userId), isNull(users.deletedAt)));
+    if (!user) throw notFound('User');
+    const dc = await this.datacenters.byId(row.datacenterId);
+    if (!dc) throw notFound('Datacenter');
+    if (row.status !== 'ACTIVE' && dc.state !== 'ENABLED') throw conflict('The datacenter is DISABLED: it takes no new tenancies.', 'datacenterId');
+    await this.provisionTenant(row, user, dc, run);
+    return { tenancyId };
   }
 
   /**
@@ -172,71 +205,131 @@ export class TenancyService {
    * cloud's admin API is not flooded. Each user's outcome stays on its tenancy (FAILED with the
    * cloud's words); a user who fails does not stop the others.
    */
-  async registerAll(viewer: Viewer, datacenterGlobalId: string): Promise<BulkTenancyResult> {
+  async registerAll(viewer: Viewer, datacenterGlobalId: string, waitMs = 0): Promise<BulkTenancyResult> {
     const dc = await this.enabledDatacenter(viewer, datacenterGlobalId);
-    const spec = { kind: 'registerAllUsers', viewer, datacenterId: dc.id, datacenterName: dc.shortName, resourceId: encodeId('Datacenter', dc.id) };
-    const { job, result } = await this.jobs.run(spec, async (run) => {
-      const everyone = await this.deps.db
-        .select()
-        .from(users)
-        .where(and(isNull(users.deletedAt), eq(users.role, 'USER')))
-        .orderBy(asc(users.createdAt), asc(users.id));
-      const bound = new Map((await this.liveIn(dc.id)).map((row) => [row.userId, row]));
-      const outcome: Omit<BulkTenancyResult, 'job'> = { succeeded: [], failed: [] };
-      for (const [i, user] of everyone.entries()) {
-        const current = bound.get(user.id);
-        // Already bound: no job and no cloud call, so a rerun over thousands of users stays cheap.
-        const tenancy = current?.status === 'ACTIVE' ? Tenancy.fromRow(current) : await this.provisionQuietly(viewer, user, dc);
-        if (tenancy) (tenancy.status === 'ACTIVE' ? outcome.succeeded : outcome.failed).push(tenancy);
-        await run.progress(progressOf(i + 1, everyone.length), `${user.username}: ${tenancy?.status ?? 'not registered'}`);
-      }
-      await run.progress(99, `${outcome.succeeded.length} registered, ${outcome.failed.length} failed`);
-      return outcome;
-    });
-    return { job, ...result };
+    const queued = await this.jobs.enqueue({ ...bulkSpec('registerAllUsers', viewer, dc), payload: { datacenterId: dc.id }, runner: registerAllUsersRunner.name });
+    return this.bulkPayload(await this.jobs.settle(queued, waitMs));
+  }
+
+  /**
+   * The work of a registerAllUsers job: each user not bound yet is registered inline, as a
+   * job of its own under this one. A user's outcome is kept once known, so a resumed job
+   * does not ask the cloud again for the users it has done.
+   */
+  async performRegisterAll(viewer: Viewer, datacenterId: string, run: JobRun): Promise<BulkOutcome> {
+    const dc = await this.datacenters.byId(datacenterId);
+    if (!dc) throw notFound('Datacenter');
+    if (dc.state !== 'ENABLED') throw conflict('The datacenter is DISABLED: it takes no new tenancies.', 'datacenterId');
+    const everyone = await this.deps.db
+      .select()
+      .from(users)
+      .where(and(isNull(users.deletedAt), eq(users.role, 'USER')))
+      .orderBy(asc(users.createdAt), asc(users.id));
+    const bound = new Map((await this.liveIn(dc.id)).map((row) => [row.userId, row]));
+    const outcome: BulkOutcome = { succeeded: [], failed: [] };
+    for (const [i, user] of everyone.entries()) {
+      const current = bound.get(user.id);
+      // Already bound: no job and no cloud call, so a rerun over thousands of users stays cheap.
+      const tenancy =
+        current?.status === 'ACTIVE'
+          ? { id: current.id, status: current.status as string }
+          : await run.once(`user:${user.id}`, async () => {
+              const made = await this.provisionQuietly(viewer, user, dc);
+              return made ? { id: made.row.id, status: made.status as string } : null;
+            });
+      if (tenancy) (tenancy.status === 'ACTIVE' ? outcome.succeeded : outcome.failed).push(tenancy.id);
+      await run.progress(progressOf(i + 1, everyone.length), `${user.username}: ${tenancy?.status ?? 'not registered'}`);
+    }
+    await run.progress(99, `${outcome.succeeded.length} registered, ${outcome.failed.length} failed`);
+    return outcome;
   }
 
   /**
    * Unbinds every user from one datacenter. A tenancy whose tenant still holds resources is
    * refused and keeps the refusal on its row; the others go on.
    */
-  async unregisterAll(viewer: Viewer, datacenterGlobalId: string): Promise<BulkTenancyResult> {
+  async unregisterAll(viewer: Viewer, datacenterGlobalId: string, waitMs = 0): Promise<BulkTenancyResult> {
     const dc = await this.datacenters.get(viewer, datacenterGlobalId);
     if (dc.removedAt) throw notFound('Datacenter');
-    const spec = { kind: 'unregisterAllUsers', viewer, datacenterId: dc.id, datacenterName: dc.shortName, resourceId: encodeId('Datacenter', dc.id) };
-    const { job, result } = await this.jobs.run(spec, async (run) => {
+    const queued = await this.jobs.enqueue({ ...bulkSpec('unregisterAllUsers', viewer, dc), payload: { datacenterId: dc.id }, runner: unregisterAllUsersRunner.name });
+    return this.bulkPayload(await this.jobs.settle(queued, waitMs));
+  }
+
+  /**
+   * The work of an unregisterAllUsers job: the tenancies to end are fixed when it first runs,
+   * and each one's outcome is kept once known, so a resumed job goes on where it stopped.
+   */
+  async performUnregisterAll(viewer: Viewer, datacenterId: string, run: JobRun): Promise<BulkOutcome> {
+    const dc = await this.datacenters.byId(datacenterId, true);
+    if (!dc || dc.removedAt) throw notFound('Datacenter');
+    const targets = await run.once('tenancies', async () => {
       // Deleted users' tenancies too: a live binding keeps the datacenter from being removed, whoever holds it.
       const rows = await this.deps.db
-        .select({ tenancy: tenancies, username: users.username })
+        .select({ id: tenancies.id, username: users.username })
         .from(tenancies)
         .innerJoin(users, eq(users.id, tenancies.userId))
         .where(and(eq(tenancies.datacenterId, dc.id), isNull(tenancies.removedAt), eq(users.role, 'USER')))
         .orderBy(asc(tenancies.createdAt), asc(tenancies.id));
-      const outcome: Omit<BulkTenancyResult, 'job'> = { succeeded: [], failed: [] };
-      for (const [i, { tenancy, username }] of rows.entries()) {
-        try {
-          outcome.succeeded.push((await this.end(viewer, tenancy, dc)).tenancy);
-          await run.progress(progressOf(i + 1, rows.length), `${username}: unregistered`);
-        } catch (err) {
-          outcome.failed.push(Tenancy.fromRow(await this.reload(tenancy.id)));
-          await run.progress(progressOf(i + 1, rows.length), `${username}: ${err instanceof Error ? err.message : 'failed'}`);
-        }
-      }
-      await run.progress(99, `${outcome.succeeded.length} unregistered, ${outcome.failed.length} refused`);
-      return outcome;
+      return rows;
     });
-    return { job, ...result };
+    const outcome: BulkOutcome = { succeeded: [], failed: [] };
+    for (const [i, { id, username }] of targets.entries()) {
+      const ended = await run.once(`tenancy:${id}`, async (): Promise<{ ok: boolean | null; message: string }> => {
+        const tenancy = await this.find(id);
+        // Removed meanwhile by another request: nothing left to do here.
+        if (!tenancy || tenancy.removedAt) return { ok: null, message: 'unregistered already' };
+        try {
+          await this.end(viewer, tenancy, dc);
+          return { ok: true, message: 'unregistered' };
+        } catch (err) {
+          return { ok: false, message: err instanceof Error ? err.message : 'failed' };
+        }
+      });
+      if (ended.ok !== null) (ended.ok ? outcome.succeeded : outcome.failed).push(id);
+      await run.progress(progressOf(i + 1, targets.length), `${username}: ${ended.message}`);
+    }
+    await run.progress(99, `${outcome.succeeded.length} unregistered, ${outcome.failed.length} refused`);
+    return outcome;
   }
 
   /**
    * Ends a tenancy: the tenant is removed from the cloud and the row is marked removed. Refused
    * while the tenant still holds resources (cleanupUserResources removes them first).
    */
-  async unregister(viewer: Viewer, tenancyGlobalId: string): Promise<RegistrationResult> {
+  async unregister(viewer: Viewer, tenancyGlobalId: string, waitMs = 0): Promise<RegistrationResult> {
     const row = await this.get(viewer, tenancyGlobalId);
     const dc = await this.datacenters.byId(row.datacenterId, true);
     if (!dc) throw notFound('Tenancy');
-    return this.end(viewer, row, dc);
+    const queued = await this.jobs.enqueue({ ...removalSpec(viewer, row, dc), payload: { tenancyId: row.id }, runner: unregisterTenancyRunner.name });
+    const job = await this.jobs.settle(queued, waitMs);
+    if (!FINAL_STATUSES.has(job.status)) return { job: Job.fromRow(job), tenancy: Tenancy.fromRow(row) };
+    this.scopes.delete(row.id);
+    if (job.status === 'FAILED' && job.error) throw errorOf(job.error as JobErrorInfo);
+    return { job: Job.fromRow(job), tenancy: Tenancy.fromRow(await this.reload(row.id)) };
+  }
+
+  /**
+   * The work of an unregisterTenancy job: the tenancy is read again; one removed already (a
+   * resumed job) is done. A refusal stays on the tenancy's row.
+   */
+  async performRemoval(viewer: Viewer, tenancyId: string, run: JobRun): Promise<{ tenancyId: string }> {
+    const row = await this.find(tenancyId);
+    if (!row) throw notFound('Tenancy');
+    if (row.removedAt) return { tenancyId };
+    const dc = await this.datacenters.byId(row.datacenterId, true);
+    if (!dc) throw notFound('Tenancy');
+    try {
+      await this.removeTenant(viewer, row, run);
+    } catch (err) {
+      // A refusal, the cloud's error or a cancellation; not a worker that lost the job or is stopping (it goes on elsewhere).
+      if (err instanceof AppError || err instanceof CloudError) {
+        await this.deps.db.update(tenancies).set({ error: failureOf(err), updatedAt: new Date() }).where(eq(tenancies.id, row.id));
+      }
+      throw err;
+    } finally {
+      this.scopes.delete(row.id);
+    }
+    return { tenancyId };
   }
 
   /** A datacenter that takes new tenancies or resources: live and ENABLED, else NOT_FOUND / CONFLICT naming `datacenterId`. */
@@ -269,8 +362,21 @@ export class TenancyService {
     }
   }
 
+  /**
+   * Registers one user inline, as a job of its own inside the caller's (registerAllUsers).
+   * A cloud's refusal is kept on the tenancy (FAILED, with the cloud's words) and returned.
+   */
   private async provision(viewer: Viewer, user: UserRow, dc: DatacenterRow): Promise<RegistrationResult> {
-    const userId = user.id;
+    const row = await this.pendingTenancy(user.id, dc);
+    const outcome = await this.jobs.attempt(registrationSpec(viewer, row, dc), (run) => this.provisionTenant(row, user, dc, run));
+    if ('error' in outcome && !(outcome.error instanceof CloudError)) throw outcome.error;
+    const { job } = outcome;
+    const fresh = await this.reload(row.id);
+    return { job, tenancy: Tenancy.fromRow(fresh) };
+  }
+
+  /** The tenancy a registration works on: the live one of the user there, or a new PENDING one. */
+  private async pendingTenancy(userId: string, dc: DatacenterRow): Promise<TenancyRow> {
     let [row] = await this.deps.db
       .select()
       .from(tenancies)
@@ -284,54 +390,41 @@ export class TenancyService {
         .returning();
       if (!row) throw conflict('The user is being registered in this datacenter already.');
     }
-    const tenancyId = row.id;
-    const spec = { kind: 'registerTenancy', viewer, userId, datacenterId: dc.id, datacenterName: dc.shortName, tenancyId, resourceId: Tenancy.globalId(tenancyId) };
-    const outcome = await this.jobs.attempt(spec, async (run) => {
-      if (row.status === 'ACTIVE') return;
-      await run.progress(10, `provisioning ${tenantName(user)}`);
-      try {
-        const tenant = await this.datacenters.driver(dc).admin().provisionTenant({
-          name: tenantName(user),
-          userName: user.username,
-          email: user.email,
-        });
-        await this.deps.db
-          .update(tenancies)
-          .set({
-            status: 'ACTIVE',
-            error: null,
-            cloudProjectId: tenant.projectId,
-            cloudUserId: tenant.userId,
-            cloudDomainId: tenant.credentials.kind === 'OPENSTACK' ? tenant.credentials.domain : tenant.credentials.domainId,
-            credentials: this.deps.secrets.sealJson(tenant.credentials, credentialsAad(tenancyId)),
-            updatedAt: new Date(),
-          })
-          .where(eq(tenancies.id, tenancyId));
-      } catch (err) {
-        await this.deps.db.update(tenancies).set({ status: 'FAILED', error: failureOf(err), updatedAt: new Date() }).where(eq(tenancies.id, tenancyId));
-        throw err;
-      }
-    });
-    // A cloud's refusal is kept on the tenancy (FAILED, with the cloud's words) and shown in the payload.
-    if ('error' in outcome && !(outcome.error instanceof CloudError)) throw outcome.error;
-    const { job } = outcome;
-    const fresh = await this.reload(tenancyId);
-    return { job, tenancy: Tenancy.fromRow(fresh) };
+    return row;
   }
 
-  /** Removes the tenant (refused while it holds resources) and marks the row removed; a refusal stays on the row. */
+  /** Makes the tenant in the cloud and seals its credentials in the tenancy; a failure is kept on the row (FAILED) and rethrown. */
+  private async provisionTenant(row: TenancyRow, user: UserRow, dc: DatacenterRow, run: JobRun): Promise<void> {
+    if (row.status === 'ACTIVE') return;
+    const tenancyId = row.id;
+    await run.progress(10, `provisioning ${tenantName(user)}`);
+    try {
+      const tenant = await this.datacenters.driver(dc).admin().provisionTenant({
+        name: tenantName(user),
+        userName: user.username,
+        email: user.email,
+      });
+      await this.deps.db
+        .update(tenancies)
+        .set({
+          status: 'ACTIVE',
+          error: null,
+          cloudProjectId: tenant.projectId,
+          cloudUserId: tenant.userId,
+          cloudDomainId: tenant.credentials.kind === 'OPENSTACK' ? tenant.credentials.domain : tenant.credentials.domainId,
+          credentials: this.deps.secrets.sealJson(tenant.credentials, credentialsAad(tenancyId)),
+          updatedAt: new Date(),
+        })
+        .where(eq(tenancies.id, tenancyId));
+    } catch (err) {
+      await this.deps.db.update(tenancies).set({ status: 'FAILED', error: failureOf(err), updatedAt: new Date() }).where(eq(tenancies.id, tenancyId));
+      throw err;
+    }
+  }
+
+  /** Removes the tenant inline, as a job of its own inside the caller's (unregisterAllUsers); a refusal stays on the row. */
   private async end(viewer: Viewer, row: TenancyRow, dc: DatacenterRow): Promise<RegistrationResult> {
-    const spec = { kind: 'unregisterTenancy', viewer, userId: row.userId, datacenterId: dc.id, datacenterName: dc.shortName, tenancyId: row.id, resourceId: Tenancy.globalId(row.id) };
-    const outcome = await this.jobs.attempt(spec, async (run) => {
-      if (row.status === 'ACTIVE') {
-        const scope = await this.scope(viewer, row.id);
-        const held = await heldResources(scope);
-        if (held.length) throw conflict(`The tenant still holds ${held.join(', ')}: clean up the user's resources first.`);
-        await run.progress(50, 'removing the tenant');
-        await scope.cloud.admin().removeTenant({ projectId: row.cloudProjectId!, userId: row.cloudUserId! });
-      }
-      await this.deps.db.update(tenancies).set({ removedAt: new Date(), updatedAt: new Date() }).where(eq(tenancies.id, row.id));
-    });
+    const outcome = await this.jobs.attempt(removalSpec(viewer, row, dc), (run) => this.removeTenant(viewer, row, run));
     this.scopes.delete(row.id);
     if ('error' in outcome) {
       await this.deps.db.update(tenancies).set({ error: failureOf(outcome.error), updatedAt: new Date() }).where(eq(tenancies.id, row.id));
@@ -340,12 +433,62 @@ export class TenancyService {
     return { job: outcome.job, tenancy: Tenancy.fromRow(await this.reload(row.id)) };
   }
 
+  /**
+   * Removes the tenant (refused while it holds resources) and marks the row removed. The removal
+   * is done once per job: a resumed job does not look into a tenant that is gone.
+   */
+  private async removeTenant(viewer: Viewer, row: TenancyRow, run: JobRun): Promise<void> {
+    if (row.status === 'ACTIVE') {
+      await run.once('removeTenant', async () => {
+        const scope = await this.scope(viewer, row.id);
+        const held = await heldResources(scope);
+        if (held.length) throw conflict(`The tenant still holds ${held.join(', ')}: clean up the user's resources first.`);
+        await run.progress(50, 'removing the tenant');
+        await scope.cloud.admin().removeTenant({ projectId: row.cloudProjectId!, userId: row.cloudUserId! });
+        return null;
+      });
+    }
+    await this.deps.db.update(tenancies).set({ removedAt: new Date(), updatedAt: new Date() }).where(eq(tenancies.id, row.id));
+  }
+
+  /** The payload of a bulk job: the tenancies as they are now, when it SUCCEEDED; its error when it FAILED. */
+  private async bulkPayload(job: JobRow): Promise<BulkTenancyResult> {
+    if (job.status === 'FAILED' && job.error) throw errorOf(job.error as JobErrorInfo);
+    const outcome = job.status === 'SUCCEEDED' ? (job.result as BulkOutcome | null) : null;
+    const ids = [...(outcome?.succeeded ?? []), ...(outcome?.failed ?? [])];
+    const rows = ids.length ? await this.deps.db.select().from(tenancies).where(inArray(tenancies.id, ids)) : [];
+    // Written by a worker: what this request's loaders hold may be stale.
+    this.loader.clearAll();
+    this.byUser.clearAll();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const pick = (list: string[] = []) => list.flatMap((id) => (byId.has(id) ? [Tenancy.fromRow(byId.get(id)!)] : []));
+    return { job: Job.fromRow(job), succeeded: pick(outcome?.succeeded), failed: pick(outcome?.failed) };
+  }
+
+  /** A tenancy by id, removed or not, read now (a job's work reads what it acts on afresh). */
+  private async find(id: string): Promise<TenancyRow | undefined> {
+    const [row] = await this.deps.db.select().from(tenancies).where(eq(tenancies.id, id));
+    return row;
+  }
+
   private async reload(id: string): Promise<TenancyRow> {
     const [row] = await this.deps.db.select().from(tenancies).where(eq(tenancies.id, id));
     this.loader.clear(id).prime(id, row);
     this.byUser.clear(row.userId);
     return row;
   }
+}
+
+function registrationSpec(viewer: Viewer, row: TenancyRow, dc: DatacenterRow): JobSpec {
+  return { kind: 'registerTenancy', viewer, userId: row.userId, datacenterId: dc.id, datacenterName: dc.shortName, tenancyId: row.id, resourceId: Tenancy.globalId(row.id) };
+}
+
+function removalSpec(viewer: Viewer, row: TenancyRow, dc: DatacenterRow): JobSpec {
+  return { kind: 'unregisterTenancy', viewer, userId: row.userId, datacenterId: dc.id, datacenterName: dc.shortName, tenancyId: row.id, resourceId: Tenancy.globalId(row.id) };
+}
+
+function bulkSpec(kind: 'registerAllUsers' | 'unregisterAllUsers', viewer: Viewer, dc: DatacenterRow): JobSpec {
+  return { kind, viewer, datacenterId: dc.id, datacenterName: dc.shortName, resourceId: encodeId('Datacenter', dc.id) };
 }
 
 /** What a tenancy row keeps of a failure: the code and message, and the cloud's own words when a cloud refused. */

@@ -46,10 +46,12 @@ export class VolumeService {
     const zoneId = await pickZone(ctx, scope, v.zoneId, 'input.zoneId');
     await checkVolumeQuota(scope, v.sizeGb, 'input.sizeGb');
     const spec = { name: v.name, sizeGb: v.sizeGb, type: v.type ?? null, zoneId };
-    const { job, model } = await runTenancyJob(ctx, scope, { kind: 'createVolume', resource: 'Volume', payload: { sizeGb: v.sizeGb, type: spec.type } }, async (run) => {
-      const op = await scope.driver.createVolume(spec);
-      return (await run.wait(scope.driver, op, `creating volume ${v.name}`)) ?? op.resource?.id ?? null;
-    });
+    const { job, model } = await runTenancyJob(
+      ctx,
+      scope,
+      { kind: 'createVolume', resource: 'Volume', payload: { sizeGb: v.sizeGb, type: spec.type } },
+      { method: 'createVolume', args: [spec], message: `creating volume ${v.name}` },
+    );
     return { job, volume: model ? Volume.from(scope, model) : null };
   }
 
@@ -73,10 +75,7 @@ export class VolumeService {
       ctx,
       scope,
       { kind: 'attachVolume', resource: 'Volume', resourceId: id, payload: { instanceId } },
-      async (run) => {
-        await run.wait(scope.driver, await scope.driver.attachVolume(model.id, instance.id), `attaching volume ${model.name} to ${instance.name}`);
-        return model.id;
-      },
+      { method: 'attachVolume', args: [model.id, instance.id], message: `attaching volume ${model.name} to ${instance.name}`, resultId: model.id },
     );
     return { job, volume: after ? Volume.from(scope, after) : null };
   }
@@ -89,10 +88,12 @@ export class VolumeService {
       throw conflict(`Volume ${model.name} is the system disk of ${await instanceLabel(scope, model.instanceId)}: it cannot be detached.`, 'id');
     }
     if (BUSY.includes(model.status)) throw conflict(`Volume ${model.name} is ${model.status}: try again once it is IN_USE.`, 'id');
-    const { job, model: after } = await runTenancyJob(ctx, scope, { kind: 'detachVolume', resource: 'Volume', resourceId: id }, async (run) => {
-      await run.wait(scope.driver, await scope.driver.detachVolume(model.id), `detaching volume ${model.name}`);
-      return model.id;
-    });
+    const { job, model: after } = await runTenancyJob(
+      ctx,
+      scope,
+      { kind: 'detachVolume', resource: 'Volume', resourceId: id },
+      { method: 'detachVolume', args: [model.id], message: `detaching volume ${model.name}`, resultId: model.id },
+    );
     return { job, volume: after ? Volume.from(scope, after) : null };
   }
 
@@ -103,10 +104,7 @@ export class VolumeService {
       throw conflict(`Volume ${model.name} is attached to ${await instanceLabel(scope, model.instanceId)}: detach it first.`, 'id');
     }
     if (BUSY.includes(model.status)) throw conflict(`Volume ${model.name} is ${model.status}: try again once it is AVAILABLE.`, 'id');
-    const { job } = await runTenancyJob(ctx, scope, { kind: 'deleteVolume', resource: 'Volume', resourceId: id }, async (run) => {
-      await run.wait(scope.driver, await scope.driver.deleteVolume(model.id), `deleting volume ${model.name}`);
-      return null;
-    });
+    const { job } = await runTenancyJob(ctx, scope, { kind: 'deleteVolume', resource: 'Volume', resourceId: id }, { method: 'deleteVolume', args: [model.id], message: `deleting volume ${model.name}` });
     return { job, deletedId: id };
   }
 }

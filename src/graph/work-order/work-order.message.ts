@@ -201,6 +201,14 @@ export function parseMessage(msg: string): { order: WorkOrderMessage; raw: Recor
   return { order: parseInput(messageRule, raw, 'msg'), raw: raw as Record<string, unknown> };
 }
 
+/**
+ * An order as it was stored (`withoutSecrets` of its message), read back for its job. Its
+ * secrets read `[redacted]`: the job has them sealed in its own state.
+ */
+export function parseStoredOrder(payload: unknown): WorkOrderMessage {
+  return parseInput(messageRule, payload, 'msg');
+}
+
 /** Keys whose values are never stored, logged nor reported (the VM's rootPassword, keys, tokens). */
 const SECRET_KEY = /pass(word)?|secret|token|api_?key|private/i;
 

@@ -1,9 +1,11 @@
-import { and, asc, desc, eq, gte, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { CloudError } from '../../clouds/driver';
 import { AppError, ErrorCode, badInput, conflict, type AppErrorDetails } from '../../errors';
+import { errorInfo, errorOf, JobCancelled, JobDeadlineExceeded, type JobErrorInfo, type JobRun } from '../../jobs/journal';
 import {
   datacenters,
   jobs,
+  tenancies,
   workOrderItems,
   workOrders,
   type DatacenterRow,
@@ -17,8 +19,7 @@ import { checkAccess } from '../access';
 import type { Context, Viewer } from '../context';
 import { FloatingIpService } from '../floating-ip/floating-ip.service';
 import { InstanceService } from '../instance/instance.service';
-import type { Instance } from '../instance/instance.type';
-import type { JobRun } from '../job/job.service';
+import { Instance } from '../instance/instance.type';
 import { Job } from '../job/job.type';
 import { decodeId, type ResourceKind } from '../node/global-id';
 import type { AppDeps } from '../services';
@@ -29,6 +30,7 @@ import { VolumeService } from '../volume/volume.service';
 import {
   configField,
   parseMessage,
+  parseStoredOrder,
   withoutSecrets,
   type EbsItem,
   type NetworkItem,
@@ -37,13 +39,24 @@ import {
   type WorkOrderMessageItem,
 } from './work-order.message';
 import { deliverReport, orderReport, type CloudHandle } from './work-order.report';
+import { workOrderReportRunner, workOrderRunner } from './work-order.runners';
 import { WorkOrder } from './work-order.type';
 
 export interface SubmitResult {
+  /** The order's job: as it ended when the caller waited for it (`Prefer: wait=N`), else as it is now. */
   job: Job;
   workOrder: WorkOrder;
-  /** Settles once the billing system has the report (or it was given up); nobody has to wait for it. */
-  reported: Promise<void>;
+}
+
+/** What an order's job keeps sealed: the VM's root password, which no table holds in clear. */
+interface OrderSecrets {
+  rootPassword?: string | null;
+}
+
+/** Why an order failed, as its report gives it. */
+export interface ReportCause {
+  code: string;
+  message: string;
 }
 
 /** Where an order goes: its user, the datacenter of its platformId and the user's tenancy there. */
@@ -88,22 +101,23 @@ export class WorkOrderService {
   }
 
   /**
-   * Receives a work order of the billing system (`msg`, as it sends it) and provisions it as
-   * one job acting as the order's user: the VM, then its volumes attached to it, then its
-   * floating IPs associated with it; if any step fails, what the order made is removed again.
-   * The result is reported to the order's `msghandler_url` afterwards. An order received
-   * before (same workOrderId) is answered as it stands and provisions nothing.
+   * Receives a work order of the billing system (`msg`, as it sends it): checks it, stores it
+   * and queues its job (workOrderRunner), which provisions it acting as the order's user: the
+   * VM, then its volumes attached to it, then its floating IPs associated with it; if any step
+   * fails, what the order made is removed again. The result is reported to the order's
+   * `msghandler_url` afterwards. An order received before (same workOrderId) is answered as it
+   * stands and provisions nothing.
    */
   async submit(ctx: Context, msg: string): Promise<SubmitResult> {
     checkAccess(ctx.viewer, 'ADMIN');
     const { order, raw } = parseMessage(msg);
     const known = await this.byWorkOrderId(order.workOrderId);
-    if (known) return this.received(known);
+    if (known) return this.received(ctx, known);
     const target = await this.target(ctx, order);
     const stored = await this.store(order, raw, target.user);
     // Another delivery of the same order stored it in the meantime (the unique index decided).
-    if (!stored) return this.received((await this.byWorkOrderId(order.workOrderId))!);
-    return this.provision(ctx, order, stored.order, stored.items, target);
+    if (!stored) return this.received(ctx, (await this.byWorkOrderId(order.workOrderId))!);
+    return this.provision(ctx, order, stored.order, target);
   }
 
   private async byWorkOrderId(workOrderId: string): Promise<WorkOrderRow | null> {
@@ -112,7 +126,7 @@ export class WorkOrderService {
   }
 
   /** An order received before, with its job; a delivery still writing its job is waited for briefly. */
-  private async received(row: WorkOrderRow): Promise<SubmitResult> {
+  private async received(ctx: Context, row: WorkOrderRow): Promise<SubmitResult> {
     let current = row;
     for (let waited = 0; !current.jobId && waited < FIRST_DELIVERY_WAIT_MS; waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -120,7 +134,9 @@ export class WorkOrderService {
     }
     const job = await this.job(current);
     if (!job) throw conflict(`Work order ${row.workOrderId} is being received already: send it again in a moment.`, 'msg.workOrderId');
-    return { job: Job.fromRow(job), workOrder: WorkOrder.fromRow(current), reported: Promise.resolve() };
+    // A caller that waits gets the first delivery's job as it ends, as the first caller does.
+    const settled = await ctx.services.jobs.settle(job, ctx.waitMs ?? 0);
+    return { job: Job.fromRow(settled), workOrder: WorkOrder.fromRow((await this.byWorkOrderId(row.workOrderId)) ?? current) };
   }
 
   private async target(ctx: Context, order: WorkOrderMessage): Promise<Target> {
@@ -194,26 +210,90 @@ export class WorkOrderService {
     });
   }
 
-  private async provision(ctx: Context, order: WorkOrderMessage, row: WorkOrderRow, items: WorkOrderItemRow[], target: Target): Promise<SubmitResult> {
+  /**
+   * Queues the order's job, acting for the order's user (its jobs are the user's; the worker
+   * acts as the administrator who sent it, and the order's steps as the user). The root
+   * password travels sealed in the job, never in its payload.
+   */
+  private async provision(ctx: Context, order: WorkOrderMessage, row: WorkOrderRow, target: Target): Promise<SubmitResult> {
     const { user, datacenter, tenancy } = target;
-    const viewer: Viewer = { userId: user.id, role: user.role, username: user.username, sessionId: null, apiKeyId: null };
-    // The cloud work is the user's own, with the ownership checks every user's request has.
-    const asUser: Context = { ...ctx, viewer, log: ctx.log.child({ workOrderId: order.workOrderId }) };
-    const spec = {
+    const vm = order.workOrderItems.find((item): item is VmItem => item.resourceType === 'VM')!;
+    const rootPassword = vm.workOrderItemConfig.rootPassword ?? null;
+    const queued = await ctx.services.jobs.enqueue({
       kind: 'workOrder',
-      viewer,
+      viewer: ctx.viewer!,
       userId: user.id,
       datacenterId: datacenter.id,
       datacenterName: datacenter.shortName,
       tenancyId: tenancy.id,
-      payload: { workOrderId: order.workOrderId },
-    };
-    const byItemId = new Map(items.map((item) => [item.itemId, item]));
-    const outcome = await ctx.services.jobs.attempt(spec, (run) => new Provisioning(this.deps, asUser, order, row, byItemId, target).run(run));
-    const [final] = await this.deps.db.select().from(workOrders).where(eq(workOrders.id, row.id));
-    const cause = 'error' in outcome ? failureOf(outcome.error) : null;
-    const reported = deliverReport(this.deps, final, orderReport(final, await this.items(final), cause && { code: cause.code, message: cause.message }));
-    return { job: outcome.job, workOrder: WorkOrder.fromRow(final), reported };
+      payload: { workOrderRowId: row.id },
+      runner: workOrderRunner.name,
+      secrets: rootPassword ? ({ rootPassword } satisfies OrderSecrets) : undefined,
+    });
+    // A second delivery of the order answers with this job.
+    await this.deps.db.update(workOrders).set({ jobId: queued.id, updatedAt: new Date() }).where(eq(workOrders.id, row.id));
+    const job = await ctx.services.jobs.settle(queued, ctx.waitMs ?? 0);
+    const [current] = await this.deps.db.select().from(workOrders).where(eq(workOrders.id, row.id));
+    return { job: Job.fromRow(job), workOrder: WorkOrder.fromRow(current) };
+  }
+
+  /**
+   * The work of an order's job (workOrderRunner): provisions its items as the order's user,
+   * removes what it made when a step fails, and queues the report. A resumed job goes on from
+   * what the items recorded: an item DONE is not provisioned again.
+   */
+  async runOrder(ctx: Context, workOrderRowId: string, run: JobRun, job: JobRow): Promise<{ workOrderId: string; status: string }> {
+    const [row] = await this.deps.db.select().from(workOrders).where(eq(workOrders.id, workOrderRowId));
+    if (!row) throw new AppError(ErrorCode.NOT_FOUND, 'The work order of this job no longer exists.');
+    const order = parseStoredOrder(row.payload);
+    const vm = order.workOrderItems.find((item): item is VmItem => item.resourceType === 'VM')!;
+    // The stored order reads [redacted] there.
+    vm.workOrderItemConfig.rootPassword = ctx.services.jobs.secretsOf<OrderSecrets>(job)?.rootPassword ?? null;
+    const target = await this.targetOf(row, job);
+    const { user } = target;
+    const viewer: Viewer = { userId: user.id, role: user.role, username: user.username, sessionId: null, apiKeyId: null };
+    // The cloud work is the user's own, with the ownership checks every user's request has.
+    const asUser: Context = { ...ctx, viewer, log: ctx.log.child({ workOrderId: row.workOrderId }) };
+    const items = await this.items(row);
+    const provisioning = new Provisioning(this.deps, asUser, order, row, new Map(items.map((item) => [item.itemId, item])), target, run, job.attempts);
+    const failure = await provisioning.provision();
+    if (row.msghandlerUrl) {
+      // Its own job: the order's ends now, whatever the billing system's handler takes to answer.
+      await onceEvenIfCancelled(run, 'report', async () => {
+        const cause: ReportCause | null = failure ? { code: failure.info.code, message: failure.info.message } : null;
+        const report = await ctx.services.jobs.enqueue({
+          kind: 'workOrderReport',
+          viewer: ctx.viewer!,
+          userId: user.id,
+          datacenterId: target.datacenter.id,
+          datacenterName: target.datacenter.shortName,
+          tenancyId: target.tenancy.id,
+          payload: { workOrderRowId: row.id, cause },
+          runner: workOrderReportRunner.name,
+        });
+        return report.id;
+      });
+    }
+    if (failure) throw failure.error;
+    return { workOrderId: row.workOrderId, status: 'SUCCEEDED' };
+  }
+
+  /** Sends the report of an ended order (workOrderReportRunner), unless it went already. */
+  async report(workOrderRowId: string, cause: ReportCause | null): Promise<string | null> {
+    const [row] = await this.deps.db.select().from(workOrders).where(eq(workOrders.id, workOrderRowId));
+    if (!row) return null;
+    if (!row.reportOutcome) await deliverReport(this.deps, row, orderReport(row, await this.items(row), cause));
+    const [after] = await this.deps.db.select({ outcome: workOrders.reportOutcome }).from(workOrders).where(eq(workOrders.id, workOrderRowId));
+    return after?.outcome ?? null;
+  }
+
+  /** The user, datacenter and tenancy of a stored order, as its job names them. */
+  private async targetOf(row: WorkOrderRow, job: JobRow): Promise<Target> {
+    const user = row.userId ? await this.deps.userStore.byId(row.userId, true) : null;
+    const [datacenter] = job.datacenterId ? await this.deps.db.select().from(datacenters).where(eq(datacenters.id, job.datacenterId)) : [];
+    const [tenancy] = job.tenancyId ? await this.deps.db.select().from(tenancies).where(eq(tenancies.id, job.tenancyId)) : [];
+    if (!user || !datacenter || !tenancy) throw new AppError(ErrorCode.NOT_FOUND, `The user, datacenter or tenancy of work order ${row.workOrderId} no longer exists.`);
+    return { user, datacenter, tenancy };
   }
 }
 
@@ -271,9 +351,49 @@ interface Made {
   remove(): Promise<void>;
 }
 
-/** One run of an order's provisioning: the steps, what each made, and the rollback. */
+/** A failed order, rolled back: the error its job ends with, and what the job keeps of it. */
+interface OrderFailure {
+  error: unknown;
+  info: JobErrorInfo;
+}
+
+/** Worth another attempt of the job rather than a rollback: the cloud could not be reached (the engine's rule). */
+function transient(err: unknown): boolean {
+  if (err instanceof JobDeadlineExceeded) return false;
+  return (err instanceof CloudError || err instanceof AppError) && err.code === ErrorCode.UPSTREAM_UNAVAILABLE;
+}
+
+/** The error a failure kept in the job's state stands for, for a job resumed after it. */
+function revived(info: JobErrorInfo): Error {
+  if (info.code === ErrorCode.CONFLICT && info.message === new JobCancelled().message) return new JobCancelled();
+  return errorOf(info);
+}
+
+/**
+ * `run.once`, also in a job asked to stop: the ending of an order (its failure recorded, its
+ * report queued) is done even then. A worker that stops or lost the job still stops here.
+ */
+export async function onceEvenIfCancelled<T>(run: JobRun, key: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await run.once(key, step);
+  } catch (err) {
+    if (err instanceof JobCancelled) return step();
+    throw err;
+  }
+}
+
+/** Removal order of what an order made: its floating IPs and volumes before its VM. */
+const MADE_RANK: Record<CloudHandle['kind'], number> = { Instance: 0, Volume: 1, FloatingIp: 2 };
+
+/**
+ * One run (one attempt of the job) of an order's provisioning: the steps, what each made, and
+ * the rollback. What earlier attempts made is on the items (status, resourceGlobalId,
+ * cloudHandle): an item DONE is not provisioned again, and the rollback removes what any
+ * attempt made.
+ */
 class Provisioning {
-  private readonly made: Made[] = [];
+  /** By item row id, in the order things were made. */
+  private readonly made = new Map<string, Made>();
   private readonly tenancyId: string;
   private scope!: TenantScope;
 
@@ -284,42 +404,93 @@ class Provisioning {
     private readonly row: WorkOrderRow,
     private readonly items: Map<string, WorkOrderItemRow>,
     private readonly target: Target,
+    private readonly run: JobRun,
+    /** This attempt of the job, from 1. */
+    private readonly attempt: number,
   ) {
     this.tenancyId = Tenancy.globalId(target.tenancy.id);
+    const recorded = [...items.values()]
+      .filter((item) => item.resourceGlobalId && item.cloudHandle && item.status !== 'ROLLED_BACK')
+      .sort((a, b) => MADE_RANK[(a.cloudHandle as CloudHandle).kind] - MADE_RANK[(b.cloudHandle as CloudHandle).kind]);
+    for (const item of recorded) {
+      const handle = item.cloudHandle as CloudHandle;
+      const config = item.config as { vmName?: string; volumeName?: string };
+      const what =
+        handle.kind === 'Instance' ? `VM ${config.vmName ?? handle.cloudId}` : handle.kind === 'Volume' ? `volume ${config.volumeName ?? handle.cloudId}` : `floating IP ${handle.address ?? handle.cloudId}`;
+      this.made.set(item.id, { item, what, remove: this.removal(handle.kind, item.resourceGlobalId!) });
+    }
   }
 
-  async run(run: JobRun): Promise<void> {
-    await this.deps.db.update(workOrders).set({ status: 'PROVISIONING', jobId: run.id, updatedAt: new Date() }).where(eq(workOrders.id, this.row.id));
+  /** Null when the order is provisioned; else its failure, once what it made is removed. */
+  async provision(): Promise<OrderFailure | null> {
+    const [current] = await this.deps.db.select().from(workOrders).where(eq(workOrders.id, this.row.id));
+    if (current?.status === 'SUCCEEDED') return null;
+    if (current?.status === 'FAILED') {
+      // An earlier attempt failed and began the rollback: this one finishes it.
+      const info = await onceEvenIfCancelled(this.run, 'failure', async (): Promise<JobErrorInfo> => ({
+        code: ErrorCode.INTERNAL_SERVER_ERROR,
+        message: `Work order ${this.row.workOrderId} failed.`,
+        upstream: null,
+      }));
+      await this.rollback();
+      return { error: revived(info), info };
+    }
+    await this.deps.db.update(workOrders).set({ status: 'PROVISIONING', jobId: this.run.id, updatedAt: new Date() }).where(eq(workOrders.id, this.row.id));
+    const { run } = this;
     const indexed = this.order.workOrderItems.map((item, index) => ({ item, index }));
     const vm = indexed.find((e): e is { item: VmItem; index: number } => e.item.resourceType === 'VM')!;
     const volumes = indexed.filter((e): e is { item: EbsItem; index: number } => e.item.resourceType === 'EBS');
     const ips = indexed.filter((e): e is { item: NetworkItem; index: number } => e.item.resourceType === 'NETWORK');
     const total = 1 + volumes.length + ips.length;
     const percent = (done: number) => Math.round(5 + (done / total) * 85);
+    const done = (item: WorkOrderMessageItem) => this.items.get(item.workOrderItemId)!.status === 'DONE';
     try {
       const scope = (this.scope = await this.ctx.services.tenancies.scope(this.ctx.viewer!, this.target.tenancy.id));
-      await run.progress(percent(0), `VM ${vm.item.workOrderItemConfig.vmName}: creating`);
-      const { instance, networkId } = await this.step(vm.item, () => this.createVm(run, scope, vm.item, vm.index));
+      let vmMade: { instance: Instance; networkId: string };
+      if (done(vm.item)) {
+        vmMade = await this.doneVm(scope, vm.item, vm.index);
+      } else {
+        await run.progress(percent(0), `VM ${vm.item.workOrderItemConfig.vmName}: creating`);
+        vmMade = await this.step(vm.item, () => this.createVm(scope, vm.item, vm.index));
+      }
+      const { instance, networkId } = vmMade;
       await run.setResource(instance.id);
       await run.progress(percent(1), `VM ${instance.name}: ${instance.status}`);
       for (const [i, { item, index }] of volumes.entries()) {
+        if (done(item)) continue;
         await this.step(item, () => this.createVolume(instance, item, index));
         await run.progress(percent(2 + i), `volume ${item.workOrderItemConfig.volumeName}: attached to ${instance.name}`);
       }
       for (const [i, { item, index }] of ips.entries()) {
+        if (done(item)) continue;
         const address = await this.step(item, () => this.allocateIp(instance, networkId, item, index, vm.index));
         await run.progress(percent(1 + volumes.length + i + 1), `floating IP ${address}: associated with ${instance.name}`);
       }
       await this.deps.db.update(workOrders).set({ status: 'SUCCEEDED', updatedAt: new Date() }).where(eq(workOrders.id, this.row.id));
+      return null;
     } catch (err) {
-      if (!(err instanceof AppError) && !(err instanceof CloudError)) this.ctx.log.error({ err }, 'work order step failed');
-      await this.rollback(run);
-      await this.deps.db.update(workOrders).set({ status: 'FAILED', updatedAt: new Date() }).where(eq(workOrders.id, this.row.id));
-      throw err;
+      return this.failed(err);
     }
   }
 
-  /** Runs an item's step: PROVISIONING, then DONE, or FAILED with the error (rethrown). */
+  /** A step failed: the job tries again when the cloud was out of reach; else the order fails, and what it made is removed. */
+  private async failed(err: unknown): Promise<OrderFailure> {
+    // Another attempt goes on from here, with what was made.
+    if (this.retried(err)) throw err;
+    // Kept before anything is undone: a job resumed during the rollback finishes it, and fails
+    // the same way. A worker stopping or losing the job stops here (the check throws again).
+    const info = await onceEvenIfCancelled(this.run, 'failure', async () => errorInfo(err));
+    if (!(err instanceof AppError) && !(err instanceof CloudError)) this.ctx.log.error({ err }, 'work order step failed');
+    await this.deps.db.update(workOrders).set({ status: 'FAILED', updatedAt: new Date() }).where(eq(workOrders.id, this.row.id));
+    await this.rollback();
+    return { error: err, info };
+  }
+
+  private retried(err: unknown): boolean {
+    return transient(err) && this.attempt < this.deps.config.jobs.maxAttempts;
+  }
+
+  /** Runs an item's step: PROVISIONING, then DONE, or FAILED with the error (rethrown); PENDING again when the job will try again. */
   private async step<T>(item: WorkOrderMessageItem, work: () => Promise<T>): Promise<T> {
     const row = this.items.get(item.workOrderItemId)!;
     await this.setItem(row, { status: 'PROVISIONING' });
@@ -328,7 +499,7 @@ class Provisioning {
       await this.setItem(row, { status: 'DONE', error: null });
       return result;
     } catch (err) {
-      await this.setItem(row, { status: 'FAILED', error: failureOf(err) });
+      await this.setItem(row, { status: this.retried(err) ? 'PENDING' : 'FAILED', error: failureOf(err) });
       throw err;
     }
   }
@@ -341,17 +512,35 @@ class Provisioning {
       .where(eq(workOrderItems.id, row.id));
   }
 
-  /** Records what an item made, before the next call can fail, so that a rollback finds it. */
-  private async madeBy(item: WorkOrderMessageItem, kind: CloudHandle['kind'], globalId: string, cloudId: string, what: string, remove: () => Promise<void>, extra: Partial<CloudHandle> = {}) {
+  /** Records what an item made, before the next call can fail, so that a rollback (of this attempt or a later one) finds it. */
+  private async madeBy(item: WorkOrderMessageItem, kind: CloudHandle['kind'], globalId: string, cloudId: string, what: string, extra: Partial<CloudHandle> = {}) {
     const row = this.items.get(item.workOrderItemId)!;
     const handle: CloudHandle = { kind, cloudId, datacenterId: this.target.datacenter.id, tenancyId: this.target.tenancy.id, ...extra };
     await this.setItem(row, { resourceGlobalId: globalId, cloudHandle: handle });
-    this.made.push({ item: row, what, remove });
+    this.made.delete(row.id);
+    this.made.set(row.id, { item: row, what, remove: this.removal(kind, globalId) });
   }
 
-  private async createVm(run: JobRun, scope: TenantScope, item: VmItem, index: number): Promise<{ instance: Instance; networkId: string }> {
+  private removal(kind: CloudHandle['kind'], id: string): () => Promise<void> {
+    if (kind === 'Instance') return () => this.terminate(id);
+    if (kind === 'Volume') return () => this.removeVolume(id);
+    return () => this.removeIp(id);
+  }
+
+  /** The VM an earlier attempt made (its item DONE), as its cloud has it now. */
+  private async doneVm(scope: TenantScope, item: VmItem, index: number): Promise<{ instance: Instance; networkId: string }> {
+    const c = item.workOrderItemConfig;
+    const id = this.items.get(item.workOrderItemId)!.resourceGlobalId;
+    const found = id ? await this.exists(id, 'Instance') : null;
+    if (!found || found.model.status === 'DELETED') throw conflict(`The VM ${c.vmName} this order made is gone from its cloud.`);
+    return { instance: Instance.from(found.scope, found.model), networkId: await this.network(scope, c.networkId ?? null, index) };
+  }
+
+  private async createVm(scope: TenantScope, item: VmItem, index: number): Promise<{ instance: Instance; networkId: string }> {
     const c = item.workOrderItemConfig;
     const networkId = await this.network(scope, c.networkId ?? null, index);
+    const earlier = await this.earlierVm(item);
+    if (earlier) return { instance: earlier, networkId };
     try {
       const { instance } = await new InstanceService(this.ctx).create({
         tenancyId: this.tenancyId,
@@ -368,20 +557,58 @@ class Provisioning {
         rootDiskGb: c.sysVolumeSize ?? null,
       });
       if (!instance) throw new AppError(ErrorCode.UPSTREAM_ERROR, `The instance ${c.vmName} was made, but its cloud does not list it.`);
-      await this.madeBy(item, 'Instance', instance.id, instance.cloudId, `VM ${instance.name}`, () => this.terminate(instance.id));
+      await this.madeBy(item, 'Instance', instance.id, instance.cloudId, `VM ${instance.name}`);
       return { instance, networkId };
     } catch (err) {
       // An instance that failed to build (ERROR) still exists; its create job named it before the wait.
-      const stranded = await this.strandedInstance(run);
-      if (stranded) await this.madeBy(item, 'Instance', stranded, decodeId(stranded)!.parts[2], `VM ${c.vmName}`, () => this.terminate(stranded));
+      const stranded = await this.strandedInstance();
+      if (stranded) await this.madeBy(item, 'Instance', stranded, decodeId(stranded)!.parts[2], `VM ${c.vmName}`);
       throw inOrderTerms(err, index, VM_FIELDS);
     }
   }
 
+  /**
+   * A VM an earlier attempt of the job made, or began, before it stopped (its worker died, or
+   * the cloud was out of reach): the item's when it runs, so that it is not made twice; removed
+   * when it did not build, and the VM is made anew.
+   */
+  private async earlierVm(item: VmItem): Promise<Instance | null> {
+    if (this.attempt <= 1) return null;
+    const recorded = this.items.get(item.workOrderItemId)!.resourceGlobalId;
+    const ids = [...new Set([...(recorded ? [recorded] : []), ...(await this.createdInstances(item.workOrderItemConfig.vmName))])];
+    let adopted: Instance | null = null;
+    for (const id of ids) {
+      const found = await this.exists(id, 'Instance');
+      if (!found || found.model.status === 'DELETED') continue;
+      if (!adopted && found.model.status === 'RUNNING') {
+        adopted = Instance.from(found.scope, found.model);
+        await this.madeBy(item, 'Instance', adopted.id, adopted.cloudId, `VM ${adopted.name}`);
+      } else {
+        await this.terminate(id);
+      }
+    }
+    return adopted;
+  }
+
+  /** When this order's job was written: its createInstance steps are written after. */
+  private async since(): Promise<Date> {
+    const [own] = await this.deps.db.select({ createdAt: jobs.createdAt }).from(jobs).where(eq(jobs.id, this.run.id));
+    return own.createdAt;
+  }
+
+  /** The instances createInstance steps of this order's job named (newest first), whatever became of them. */
+  private async createdInstances(name: string): Promise<string[]> {
+    return this.instancesOfSteps(sql`${jobs.payload}->>'name' = ${name}`);
+  }
+
   /** The instance a failed createInstance job of this order's run recorded, if any. */
-  private async strandedInstance(run: JobRun): Promise<string | null> {
-    const [own] = await this.deps.db.select({ createdAt: jobs.createdAt }).from(jobs).where(eq(jobs.id, run.id));
-    const [failed] = await this.deps.db
+  private async strandedInstance(): Promise<string | null> {
+    return (await this.instancesOfSteps(eq(jobs.status, 'FAILED'), 1))[0] ?? null;
+  }
+
+  /** Resources recorded by this order's createInstance steps that match `filter`, newest first. */
+  private async instancesOfSteps(filter: SQL, limit = 1000): Promise<string[]> {
+    const rows = await this.deps.db
       .select({ resourceId: jobs.resourceId })
       .from(jobs)
       .where(
@@ -389,14 +616,14 @@ class Provisioning {
           eq(jobs.kind, 'createInstance'),
           eq(jobs.tenancyId, this.target.tenancy.id),
           eq(jobs.userId, this.target.user.id),
-          eq(jobs.status, 'FAILED'),
-          gte(jobs.createdAt, own.createdAt),
+          gte(jobs.createdAt, await this.since()),
           isNotNull(jobs.resourceId),
+          filter,
         ),
       )
       .orderBy(desc(jobs.createdAt))
-      .limit(1);
-    return failed?.resourceId ?? null;
+      .limit(limit);
+    return rows.map((r) => r.resourceId!);
   }
 
   /**
@@ -422,11 +649,21 @@ class Provisioning {
     const c = item.workOrderItemConfig;
     const volumes = new VolumeService(this.ctx);
     try {
-      // The VM's zone by default: CloudStack attaches only within a zone.
-      const { volume } = await volumes.create({ tenancyId: this.tenancyId, name: c.volumeName, sizeGb: c.volumeSize, type: c.volumeType ?? null, zoneId: c.zoneId ?? vm.zoneId });
-      if (!volume) throw new AppError(ErrorCode.UPSTREAM_ERROR, `The volume ${c.volumeName} was made, but its cloud does not list it.`);
-      await this.madeBy(item, 'Volume', volume.id, volume.cloudId, `volume ${volume.name}`, () => this.removeVolume(volume.id));
-      await volumes.attach(volume.id, vm.id);
+      // Made by an earlier attempt, which stopped before it was attached: not made again.
+      const recorded = this.items.get(item.workOrderItemId)!.resourceGlobalId;
+      const earlier = recorded ? await this.exists(recorded, 'Volume') : null;
+      let volumeId: string;
+      if (recorded && earlier) {
+        if (earlier.model.instanceId === vm.cloudId) return;
+        volumeId = recorded;
+      } else {
+        // The VM's zone by default: CloudStack attaches only within a zone.
+        const { volume } = await volumes.create({ tenancyId: this.tenancyId, name: c.volumeName, sizeGb: c.volumeSize, type: c.volumeType ?? null, zoneId: c.zoneId ?? vm.zoneId });
+        if (!volume) throw new AppError(ErrorCode.UPSTREAM_ERROR, `The volume ${c.volumeName} was made, but its cloud does not list it.`);
+        await this.madeBy(item, 'Volume', volume.id, volume.cloudId, `volume ${volume.name}`);
+        volumeId = volume.id;
+      }
+      await volumes.attach(volumeId, vm.id);
     } catch (err) {
       throw inOrderTerms(err, index, EBS_FIELDS);
     }
@@ -436,14 +673,25 @@ class Provisioning {
     const c = item.workOrderItemConfig;
     const ips = new FloatingIpService(this.ctx);
     try {
-      // On the VM's network: CloudStack allocates in that network's VPC.
-      const { floatingIp } = await ips.allocate({ tenancyId: this.tenancyId, bandwidthMbps: c.newBandwidthValue, networkId });
-      if (!floatingIp) throw new AppError(ErrorCode.UPSTREAM_ERROR, 'The floating IP was allocated, but its cloud does not list it.');
-      await this.madeBy(item, 'FloatingIp', floatingIp.id, floatingIp.cloudId, `floating IP ${floatingIp.address}`, () => this.removeIp(floatingIp.id), {
-        address: floatingIp.address,
-      });
-      await ips.associate(floatingIp.id, vm.id);
-      return floatingIp.address;
+      // Allocated by an earlier attempt, which stopped before it was associated: not allocated again.
+      const row = this.items.get(item.workOrderItemId)!;
+      const earlier = row.resourceGlobalId ? await this.exists(row.resourceGlobalId, 'FloatingIp') : null;
+      let ipId: string;
+      let address: string;
+      if (row.resourceGlobalId && earlier) {
+        ipId = row.resourceGlobalId;
+        address = (row.cloudHandle as CloudHandle | null)?.address ?? earlier.model.address;
+        if (earlier.model.instanceId === vm.cloudId) return address;
+      } else {
+        // On the VM's network: CloudStack allocates in that network's VPC.
+        const { floatingIp } = await ips.allocate({ tenancyId: this.tenancyId, bandwidthMbps: c.newBandwidthValue, networkId });
+        if (!floatingIp) throw new AppError(ErrorCode.UPSTREAM_ERROR, 'The floating IP was allocated, but its cloud does not list it.');
+        await this.madeBy(item, 'FloatingIp', floatingIp.id, floatingIp.cloudId, `floating IP ${floatingIp.address}`, { address: floatingIp.address });
+        ipId = floatingIp.id;
+        address = floatingIp.address;
+      }
+      await ips.associate(ipId, vm.id);
+      return address;
     } catch (err) {
       throw inOrderTerms(err, index, NETWORK_FIELDS, { 'input.networkId': configField(vmIndex, 'networkId') });
     }
@@ -451,21 +699,32 @@ class Provisioning {
 
   /**
    * Removes what the order made, last made first. Each removal reads the resource as the cloud
-   * has it now, so one left half-way (attached or not, associated or not) goes too; a removal
-   * that fails is recorded on its item and the others still run.
+   * has it now, so one left half-way (attached or not, associated or not) goes too, and one gone
+   * already (removed by an earlier attempt) is passed over; a removal that fails is recorded on
+   * its item and the others still run.
    */
-  private async rollback(run: JobRun): Promise<void> {
-    for (const [i, made] of [...this.made].reverse().entries()) {
-      await run.progress(95, `rolling back ${made.what} (${i + 1} of ${this.made.length})`);
+  private async rollback(): Promise<void> {
+    const made = [...this.made.values()].reverse();
+    for (const [i, m] of made.entries()) {
+      await this.note(95, `rolling back ${m.what} (${i + 1} of ${made.length})`);
       try {
-        await made.remove();
+        await m.remove();
         // The item that failed keeps FAILED and its error; the others were undone.
-        if (made.item.status !== 'FAILED') await this.setItem(made.item, { status: 'ROLLED_BACK' });
+        if (m.item.status !== 'FAILED') await this.setItem(m.item, { status: 'ROLLED_BACK' });
       } catch (err) {
         const failure = failureOf(err);
-        this.ctx.log.error({ err: failure, item: made.item.itemId }, 'work order rollback step failed');
-        await this.setItem(made.item, { status: 'FAILED', error: { ...failure, message: `Rollback failed: ${failure.message}`, rollback: true } });
+        this.ctx.log.error({ err: failure, item: m.item.itemId }, 'work order rollback step failed');
+        await this.setItem(m.item, { status: 'FAILED', error: { ...failure, message: `Rollback failed: ${failure.message}`, rollback: true } });
       }
+    }
+  }
+
+  /** Progress of the rollback, which goes on in a job asked to stop (what the order made goes all the same). */
+  private async note(percent: number, message: string): Promise<void> {
+    try {
+      await this.run.progress(percent, message);
+    } catch (err) {
+      if (!(err instanceof JobCancelled)) throw err;
     }
   }
 

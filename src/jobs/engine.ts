@@ -1,0 +1,229 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import { CloudError } from '../clouds/driver';
+import { AppError } from '../errors';
+import type { Context, Viewer } from '../graph/context';
+import { createServices, type AppDeps } from '../graph/services';
+import { datacenters, jobs, users, type JobRow } from '../store/schema';
+import { JobCancelled, JobDeadlineExceeded, JobJournal, JobLeaseLost, errorInfo, type JobRun } from './journal';
+import type { Runner } from './runner';
+
+/** Retries wait base × 2^(n-1), at most this long. */
+const MAX_RETRY_DELAY_MS = 60_000;
+/** A QUEUED job younger than this is left to the push that follows its write. */
+const RECONCILE_GRACE_MS = 5_000;
+
+/** This worker is shutting down: the job is handed to another one, not failed. */
+class WorkerStopping extends Error {}
+
+/**
+ * Runs jobs: takes one from the queue, holds it with a lease it renews, runs its runner with
+ * the state earlier attempts kept, and ends it. A transient cloud failure puts the job back
+ * with backoff; a job whose worker died is taken over once its lease runs out; a job whose
+ * queue entry was lost is pushed again by the reconciler.
+ */
+export class JobEngine {
+  readonly workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  private readonly journal: JobJournal;
+  private reconciler: NodeJS.Timeout | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly runners: ReadonlyMap<string, Runner>,
+  ) {
+    this.journal = new JobJournal({ db: deps.db, pubsub: deps.pubsub, log: deps.log, deadlineSeconds: deps.config.jobs.deadlineSeconds });
+  }
+
+  private get config() {
+    return this.deps.config.jobs;
+  }
+
+  async start(): Promise<void> {
+    await this.deps.queue.consume((id) => this.execute(id), this.config.concurrency);
+    this.reconciler = setInterval(() => void this.reconcile().catch((err: unknown) => this.deps.log.warn({ err }, 'job reconciler failed')), this.config.reconcileSeconds * 1000);
+    this.reconciler.unref();
+    // After a restart: what was queued or under way when the last worker stopped goes on.
+    await this.reconcile().catch((err: unknown) => this.deps.log.warn({ err }, 'job reconciler failed'));
+    this.deps.log.info({ worker: this.workerId, queue: this.deps.queue.name, concurrency: this.config.concurrency }, 'job worker started');
+  }
+
+  /** Jobs under way stop at their next step or poll and are handed on (their lease released); nothing is failed. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reconciler) clearInterval(this.reconciler);
+  }
+
+  /** Ids a worker may take now: QUEUED and due, or RUNNING under a lease that ran out. Oldest first. */
+  async runnable(limit: number, skip: readonly string[] = []): Promise<string[]> {
+    const rows = await this.deps.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(isNotNull(jobs.runner), this.takeable(), skip.length ? notInArray(jobs.id, [...skip]) : undefined))
+      .orderBy(asc(jobs.createdAt))
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
+
+  private takeable() {
+    return or(
+      and(eq(jobs.status, 'QUEUED'), or(isNull(jobs.runAfter), lte(jobs.runAfter, sql`now()`))),
+      and(eq(jobs.status, 'RUNNING'), lt(jobs.lockedUntil, sql`now()`)),
+    );
+  }
+
+  /**
+   * Puts back in the queue every job a worker could take but no queue entry will bring: the
+   * entry was lost (Redis flushed or restarted), or its worker died holding it.
+   */
+  async reconcile(): Promise<number> {
+    const rows = await this.deps.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(
+        and(
+          isNotNull(jobs.runner),
+          inArray(jobs.status, ['QUEUED', 'RUNNING']),
+          this.takeable(),
+          lt(jobs.updatedAt, new Date(Date.now() - RECONCILE_GRACE_MS)),
+        ),
+      )
+      .orderBy(asc(jobs.createdAt))
+      .limit(1000);
+    let pushed = 0;
+    for (const { id } of rows) {
+      if (await this.deps.queue.holds(id)) continue;
+      await this.deps.queue.push(id);
+      pushed++;
+    }
+    if (pushed) this.deps.log.info({ pushed }, 'job reconciler: queue entries restored');
+    return pushed;
+  }
+
+  /** Takes the job if no live worker holds it, and runs it to its end (or to its next retry). */
+  async execute(jobId: string): Promise<void> {
+    if (this.stopping) return;
+    const leaseSql = sql`now() + make_interval(secs => ${this.config.leaseSeconds})`;
+    const [job] = await this.deps.db
+      .update(jobs)
+      .set({
+        status: 'RUNNING',
+        lockedBy: this.workerId,
+        lockedUntil: leaseSql,
+        attempts: sql`${jobs.attempts} + 1`,
+        startedAt: sql`coalesce(${jobs.startedAt}, now())`,
+        runAfter: null,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(jobs.id, jobId), isNotNull(jobs.runner), this.takeable()))
+      .returning();
+    if (!job) return;
+    const log = this.deps.log.child({ jobId, kind: job.kind, attempt: job.attempts, worker: this.workerId });
+
+    let leaseLost = false;
+    const heartbeat = setInterval(() => {
+      void this.deps.db
+        .update(jobs)
+        .set({ lockedUntil: leaseSql })
+        .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, this.workerId), eq(jobs.status, 'RUNNING')))
+        .returning({ id: jobs.id })
+        .then((held) => {
+          if (!held.length) leaseLost = true;
+        })
+        .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'job lease not renewed'));
+    }, Math.max(200, (this.config.leaseSeconds * 1000) / 3));
+
+    const check = async () => {
+      if (leaseLost) throw new JobLeaseLost();
+      if (this.stopping) throw new WorkerStopping();
+      const [row] = await this.deps.db.select({ at: jobs.cancelRequestedAt }).from(jobs).where(eq(jobs.id, jobId));
+      if (row?.at) throw new JobCancelled();
+    };
+
+    try {
+      const runner = job.runner ? this.runners.get(job.runner) : undefined;
+      if (!runner) throw new AppError('INTERNAL_SERVER_ERROR', `No runner ${job.runner} in this worker.`);
+      if (job.deadlineAt && job.deadlineAt.getTime() < Date.now()) {
+        throw new JobDeadlineExceeded(`Not finished by the job's deadline (${this.config.deadlineSeconds} s).`);
+      }
+      await check();
+      const parsed = runner.payload.safeParse(job.payload);
+      if (!parsed.success) throw new AppError('INTERNAL_SERVER_ERROR', `The job's payload does not fit ${runner.name}: ${parsed.error.issues[0]?.message}.`);
+      await this.journal.event(jobId, 'RUNNING', job.progress, job.attempts > 1 ? `resumed (attempt ${job.attempts})` : 'started');
+      const [dc] = job.datacenterId ? await this.deps.db.select({ shortName: datacenters.shortName }).from(datacenters).where(eq(datacenters.id, job.datacenterId)) : [];
+      const run = this.journal.runOf(job, dc?.shortName ?? 'cloud', check);
+      const ctx = await this.contextOf(job, run);
+      const result = await runner.run(ctx, parsed.data, run, job);
+      if (leaseLost) throw new JobLeaseLost();
+      await this.journal.finish(jobId, 'SUCCEEDED', { result });
+      log.info('job succeeded');
+    } catch (err) {
+      await this.ended(job, err, log).catch((failure: unknown) => log.error({ err: failure }, 'job outcome not recorded'));
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async ended(job: JobRow, err: unknown, log: AppDeps['log']): Promise<void> {
+    if (err instanceof JobLeaseLost) {
+      log.warn('job lease lost: another worker has it');
+      return;
+    }
+    if (err instanceof WorkerStopping) {
+      // Handed on: the lease ends now, so the next worker need not wait it out.
+      await this.deps.db
+        .update(jobs)
+        .set({ lockedUntil: sql`now() - interval '1 second'`, updatedAt: new Date() })
+        .where(and(eq(jobs.id, job.id), eq(jobs.lockedBy, this.workerId)));
+      await this.deps.queue.push(job.id).catch(() => undefined);
+      log.info('job handed on: worker stopping');
+      return;
+    }
+    if (err instanceof JobCancelled) {
+      await this.journal.finish(job.id, 'CANCELLED', { error: err });
+      return;
+    }
+    if (transient(err) && job.attempts < this.config.maxAttempts) {
+      const delayMs = Math.min(MAX_RETRY_DELAY_MS, this.config.retryBaseMs * 2 ** (job.attempts - 1));
+      await this.deps.db
+        .update(jobs)
+        .set({ runAfter: new Date(Date.now() + delayMs), lockedBy: null, lockedUntil: null, updatedAt: new Date() })
+        .where(eq(jobs.id, job.id));
+      const info = errorInfo(err);
+      await this.journal.event(job.id, 'QUEUED', job.progress, `${info.message} (attempt ${job.attempts} of ${this.config.maxAttempts}; again in ${Math.round(delayMs / 100) / 10} s)`);
+      await this.deps.queue.push(job.id, delayMs);
+      log.warn({ err: info.message, delayMs }, 'job will be retried');
+      return;
+    }
+    await this.journal.finish(job.id, 'FAILED', { error: err });
+    if (!(err instanceof AppError) && !(err instanceof CloudError)) log.error({ err }, 'job failed unexpectedly');
+    else log.info({ code: err.code }, 'job failed');
+  }
+
+  /** A request-like context for the runner: the services of a request, acting as the user who asked for the job. */
+  private async contextOf(job: JobRow, run: JobRun): Promise<Context> {
+    const requestId = `job-${job.id}`;
+    const [user] = await this.deps.db
+      .select({ id: users.id, role: users.role, username: users.username })
+      .from(users)
+      .where(eq(users.id, job.requestedBy ?? job.userId ?? ''));
+    if (!user) throw new AppError('NOT_FOUND', 'The user who asked for this job no longer exists.');
+    const viewer: Viewer = { userId: user.id, role: user.role, username: user.username, sessionId: null, apiKeyId: null };
+    return {
+      requestId,
+      viewer,
+      ip: null,
+      userAgent: null,
+      log: this.deps.log.child({ requestId }),
+      services: createServices(this.deps, { requestId, ip: null, userAgent: null }),
+      job: run,
+    };
+  }
+}
+
+/** Worth another try: the cloud could not be reached or did not answer in time. A deadline is final. */
+function transient(err: unknown): boolean {
+  if (err instanceof JobDeadlineExceeded) return false;
+  return (err instanceof CloudError || err instanceof AppError) && err.code === 'UPSTREAM_UNAVAILABLE';
+}

@@ -1,0 +1,243 @@
+import { eq, sql } from 'drizzle-orm';
+import { CloudError, type CatalogReader, type Operation, type OperationHandle } from '../clouds/driver';
+import { AppError, ErrorCode } from '../errors';
+import type { Logger } from '../logger';
+import type { PubSub } from '../pubsub/pubsub';
+import type { Db } from '../store/db';
+import { jobEvents, jobs, type JobRow } from '../store/schema';
+
+/** What a running job's work can do: report progress, name its resource, wait for the cloud. */
+export interface JobRun {
+  readonly id: string;
+  progress(percent: number, message: string): Promise<void>;
+  /** Records the global id of the resource once the cloud has named it. */
+  setResource(globalId: string): Promise<void>;
+  /** Follows a cloud operation to its end; the id of what it made (or acted on). Throws the cloud's error when it failed. */
+  wait(reader: CatalogReader, op: Operation<unknown>, message: string): Promise<string | null>;
+  /**
+   * Starts a cloud operation once per job: its handle is kept in the job's state before the
+   * wait, so a job resumed by another worker polls that handle instead of starting it again.
+   */
+  operation(key: string, reader: CatalogReader, start: () => Promise<Operation<unknown>>, message: string): Promise<string | null>;
+  /** Runs `step` once per job: its (JSON) result is kept, and a resumed job gets it back without running it again. */
+  once<T>(key: string, step: () => Promise<T>): Promise<T>;
+}
+
+/** Poll policy while a job waits for the cloud: quick first, then every 2 s, until the job's deadline. */
+const FIRST_POLL_MS = 100;
+const MAX_POLL_MS = 2000;
+
+export const jobChannel = (jobId: string) => `job:${jobId}`;
+export const JOB_EVENTS_CHANNEL = 'jobs';
+
+/** What an event publishes on both channels: the stored event, plus whose job it is. */
+export interface JobEventMessage {
+  jobId: string;
+  seq: number;
+  status: JobRow['status'];
+  progress: number;
+  message: string | null;
+  /** ISO-8601: payloads cross Redis as JSON. */
+  at: string;
+  userId: string | null;
+  datacenterId: string | null;
+}
+
+export type FinalStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+/** Statuses after which a job writes no further event. */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set<FinalStatus>(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+/** A job stopped on request (cancelJob). */
+export class JobCancelled extends AppError {
+  constructor() {
+    super('CONFLICT', 'The job was cancelled.');
+  }
+}
+
+/** A job past its deadline: it fails, it is not tried again. */
+export class JobDeadlineExceeded extends AppError {
+  constructor(message: string) {
+    super('UPSTREAM_UNAVAILABLE', message);
+  }
+}
+
+/** This worker no longer holds the job (its lease ran out and another worker took it): stop without a word. */
+export class JobLeaseLost extends Error {
+  constructor() {
+    super('the job was taken over by another worker');
+  }
+}
+
+interface JournalDeps {
+  db: Db;
+  pubsub: PubSub;
+  log: Logger;
+  deadlineSeconds: number;
+}
+
+/** Kept in `jobs.state` per step key. */
+interface StepState {
+  handle?: OperationHandle;
+  resourceId?: string | null;
+  done?: boolean;
+  value?: unknown;
+}
+
+/**
+ * The record of a job as it runs: events with their seq, published as they are written; the
+ * state steps keep; the end. Shared by jobs a worker runs and steps run inside another job.
+ */
+export class JobJournal {
+  constructor(private readonly deps: JournalDeps) {}
+
+  /** Appends an event (seq = the job's next), sets the job's status and progress, and publishes it. */
+  async event(jobId: string, status: JobRow['status'], progress: number, message: string | null): Promise<void> {
+    const [job] = await this.deps.db
+      .update(jobs)
+      .set({ lastSeq: sql`${jobs.lastSeq} + 1`, status, progress, message, updatedAt: new Date() })
+      .where(eq(jobs.id, jobId))
+      .returning();
+    if (!job) return;
+    const [event] = await this.deps.db.insert(jobEvents).values({ jobId, seq: job.lastSeq, status, progress, message }).returning();
+    await this.publish(event, job);
+  }
+
+  async publish(event: typeof jobEvents.$inferSelect, job: Pick<JobRow, 'userId' | 'datacenterId'>): Promise<void> {
+    const payload: JobEventMessage = { ...event, at: event.at.toISOString(), userId: job.userId, datacenterId: job.datacenterId };
+    await Promise.all([
+      this.deps.pubsub.publish(jobChannel(event.jobId), payload),
+      this.deps.pubsub.publish(JOB_EVENTS_CHANNEL, payload),
+    ]).catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message, jobId: event.jobId }, 'job event not published'));
+  }
+
+  /** The final event and the end: SUCCEEDED keeps `result`, FAILED / CANCELLED the error. Sealed secrets are dropped. */
+  async finish(jobId: string, status: FinalStatus, outcome: { result?: unknown; error?: unknown }): Promise<JobRow> {
+    const error = status === 'SUCCEEDED' ? null : errorInfo(outcome.error);
+    // What the job made is written before the final event, so whoever sees the event reads it.
+    await this.deps.db
+      .update(jobs)
+      .set({
+        error,
+        result: (outcome.result ?? null) as object | null,
+        state: sql`${jobs.state} - 'sealed'`,
+        lockedBy: null,
+        lockedUntil: null,
+        finishedAt: new Date(),
+        updatedAt: new Date(),
+      })
+      .where(eq(jobs.id, jobId));
+    await this.event(jobId, status, status === 'SUCCEEDED' ? 100 : 0, status === 'SUCCEEDED' ? 'done' : error!.message);
+    const [row] = await this.deps.db.select().from(jobs).where(eq(jobs.id, jobId));
+    return row;
+  }
+
+  /**
+   * The JobRun of a job. `check` runs before every step and poll (cancellation, a lost
+   * lease); `datacenter` names the cloud in its errors.
+   */
+  runOf(row: JobRow, datacenter: string, check: () => Promise<void>): JobRun {
+    const state = { ...(row.state as Record<string, StepState>) };
+    const keep = async (key: string, value: StepState) => {
+      state[key] = value;
+      await this.deps.db
+        .update(jobs)
+        .set({ state: sql`${jobs.state} || ${JSON.stringify({ [key]: value })}::jsonb`, updatedAt: new Date() })
+        .where(eq(jobs.id, row.id));
+    };
+    const run: JobRun = {
+      id: row.id,
+      progress: async (percent, message) => {
+        await check();
+        await this.event(row.id, 'RUNNING', percent, message);
+      },
+      setResource: async (globalId) => {
+        await this.deps.db.update(jobs).set({ resourceId: globalId, updatedAt: new Date() }).where(eq(jobs.id, row.id));
+      },
+      wait: (reader, op, message) => this.follow(row, datacenter, reader, op.handle, (op.resource as { id?: string } | null)?.id ?? null, message, check),
+      operation: async (key, reader, start, message) => {
+        const kept = state[key];
+        if (kept?.done) return (kept.value as string | null) ?? null;
+        let handle = kept?.handle;
+        let resourceId = kept?.resourceId ?? null;
+        if (!handle) {
+          await check();
+          const op = await start();
+          handle = op.handle;
+          resourceId = (op.resource as { id?: string } | null)?.id ?? (op.handle.kind === 'cloudstack-job' ? (op.handle.resourceId ?? null) : null);
+          await keep(key, { handle, resourceId });
+        }
+        const value = await this.follow(row, datacenter, reader, handle, resourceId, message, check);
+        await keep(key, { done: true, value });
+        return value;
+      },
+      once: async <T>(key: string, step: () => Promise<T>): Promise<T> => {
+        const kept = state[key];
+        if (kept?.done) return kept.value as T;
+        await check();
+        const value = await step();
+        await keep(key, { done: true, value: value ?? null });
+        return value;
+      },
+    };
+    return run;
+  }
+
+  private async follow(
+    job: JobRow,
+    datacenter: string,
+    reader: CatalogReader,
+    handle: OperationHandle,
+    fallbackId: string | null,
+    message: string,
+    check: () => Promise<void>,
+  ): Promise<string | null> {
+    if (handle.kind === 'done') return handle.resourceId ?? fallbackId;
+    const deadline = job.deadlineAt?.getTime() ?? Date.now() + this.deps.deadlineSeconds * 1000;
+    let delay = FIRST_POLL_MS;
+    let last = -1;
+    for (;;) {
+      await check();
+      const status = await reader.pollOperation(handle);
+      if (status.done) {
+        if (!status.ok) throw new CloudError(status.error.code, status.error.message, status.error.upstream, datacenter);
+        return status.resourceId ?? fallbackId;
+      }
+      if (status.progress !== last) {
+        last = status.progress;
+        await this.event(job.id, 'RUNNING', Math.min(99, Math.max(1, Math.round(status.progress))), message);
+      }
+      if (Date.now() + delay > deadline) {
+        throw new JobDeadlineExceeded(`${message}: not finished by the job's deadline (${this.deps.deadlineSeconds} s); the cloud may still complete it.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(MAX_POLL_MS, delay * 2);
+    }
+  }
+}
+
+/** What a failed job keeps: the code, the message the client saw, the field and datacenter named, and the cloud's words. */
+export interface JobErrorInfo {
+  code: string;
+  message: string;
+  upstream: unknown;
+  datacenter?: string;
+  details?: Record<string, unknown>;
+}
+
+export function errorInfo(err: unknown): JobErrorInfo {
+  if (err instanceof CloudError) return { code: err.code, message: err.message, upstream: err.upstream, datacenter: err.datacenter };
+  if (err instanceof AppError) {
+    const { upstream, ...details } = err.details;
+    return { code: err.code, message: err.message, upstream: upstream ?? null, details };
+  }
+  return { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Unexpected error.', upstream: null };
+}
+
+/** The error a job kept, as the client would have seen it had the work run in its request. */
+export function errorOf(info: JobErrorInfo): Error {
+  if (info.datacenter !== undefined) {
+    return new CloudError(info.code as CloudError['code'], info.message, info.upstream as CloudError['upstream'], info.datacenter);
+  }
+  return new AppError(info.code as ErrorCode, info.message, { ...(info.details ?? {}), ...(info.upstream ? { upstream: info.upstream } : {}) });
+}

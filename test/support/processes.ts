@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+
+export interface Child {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first match of `pattern` in stdout (waits for it). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** A compiled entry point (dist/, built by the global setup) in a process of its own, with exactly `env` (plus PATH). */
+export function startNode(script: string, env: Record<string, string | undefined>, children: Child[]): Child {
+  const child = spawn(process.execPath, [script], {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return track(child, children);
+}
+
+/** A Redis server of the test's own (so it may be flushed without touching other test files' keys). */
+export async function startRedis(children: Child[]): Promise<{ url: string; server: Child }> {
+  const port = await freePort();
+  const server = track(
+    spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    children,
+  );
+  await server.waitFor(/Ready to accept connections/);
+  return { url: `redis://127.0.0.1:${port}`, server };
+}
+
+function track(child: ChildProcess, children: Child[]): Child {
+  let out = '';
+  const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  const feed = (d: Buffer) => {
+    out += d.toString();
+    for (const w of waiters.splice(0)) {
+      const m = out.match(w.pattern);
+      if (m) w.resolve(m);
+      else waiters.push(w);
+    }
+  };
+  child.stdout!.on('data', feed);
+  child.stderr!.on('data', feed);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const handle: Child = {
+    child,
+    output: () => out,
+    exited,
+    waitFor(pattern, timeoutMs = 30_000) {
+      const m = out.match(pattern);
+      if (m) return Promise.resolve(m);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not seen within ${timeoutMs} ms: ${pattern}\n--- output ---\n${out}`)), timeoutMs);
+        waiters.push({
+          pattern,
+          resolve: (found) => {
+            clearTimeout(timer);
+            resolve(found);
+          },
+        });
+        void exited.then((code) => reject(new Error(`exited (${code}) before ${pattern}\n--- output ---\n${out}`)));
+      });
+    },
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+  children.push(handle);
+  return handle;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
