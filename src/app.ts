@@ -81,7 +81,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
 
     let engine: JobEngine | null = null;
     const queue: JobQueue = config.redis
-      ? new BullQueue(config.redis.url, config.redis.prefix, log)
+      ? new BullQueue(config.redis.url, config.redis.prefix, log, config.jobs.leaseSeconds * 1000)
       : new TableQueue((limit, skip) => (engine ? engine.runnable(limit, skip) : Promise.resolve([])), TABLE_POLL_MS, (err) =>
           log.warn({ err }, 'job queue poll failed'),
         );

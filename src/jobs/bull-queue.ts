@@ -1,7 +1,7 @@
-import { Queue, Worker } from 'bullmq';
+import { DelayedError, Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import type { Logger } from '../logger';
-import type { JobQueue } from './queue';
+import type { JobQueue, Redelivery } from './queue';
 
 const QUEUE_NAME = 'jobs';
 /** BullMQ states in which the entry will still reach a worker. */
@@ -23,6 +23,8 @@ export class BullQueue implements JobQueue {
     url: string,
     keyPrefix: string,
     private readonly log: Logger,
+    /** The job lease (JOB_LEASE_SECONDS): BullMQ's lock on an entry lasts as long, so a dead worker's entries come back as soon as its jobs may be taken over. */
+    private readonly leaseMs: number,
   ) {
     // BullMQ's own connection: its blocking reads need maxRetriesPerRequest null.
     this.connection = new Redis(url, { maxRetriesPerRequest: null });
@@ -44,13 +46,27 @@ export class BullQueue implements JobQueue {
     return LIVE_STATES.has(await entry.getState());
   }
 
-  async consume(run: (jobId: string) => Promise<void>, concurrency: number): Promise<void> {
+  async consume(run: (jobId: string) => Promise<Redelivery>, concurrency: number): Promise<void> {
     this.workerConnection = this.connection.duplicate();
-    this.worker = new Worker(QUEUE_NAME, async (entry) => run(entry.id!), {
-      connection: this.workerConnection,
-      prefix: this.prefix,
-      concurrency,
-    });
+    this.worker = new Worker(
+      QUEUE_NAME,
+      async (entry, token) => {
+        const again = await run(entry.id!);
+        if (!again) return;
+        // The same entry, delayed: pushing its id now would be dropped as a duplicate of the one being run.
+        await entry.moveToDelayed(Date.now() + Math.max(0, again.retryInMs), token);
+        throw new DelayedError();
+      },
+      {
+        connection: this.workerConnection,
+        prefix: this.prefix,
+        concurrency,
+        lockDuration: this.leaseMs,
+        stalledInterval: this.leaseMs,
+        // Whether a job may run again is the job table's to say (its lease), not a count of stalls.
+        maxStalledCount: Number.MAX_SAFE_INTEGER,
+      },
+    );
     // Redis flushed under an entry being run: BullMQ cannot mark it done; the job table already has.
     this.worker.on('error', (err) => this.log.warn({ err: err.message }, 'job worker: queue error'));
     await this.worker.waitUntilReady();

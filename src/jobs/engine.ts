@@ -7,6 +7,7 @@ import type { Context, Viewer } from '../graph/context';
 import { createServices, type AppDeps } from '../graph/services';
 import { datacenters, jobs, users, type JobRow } from '../store/schema';
 import { JobCancelled, JobDeadlineExceeded, JobJournal, JobLeaseLost, errorInfo, type JobRun } from './journal';
+import type { Redelivery } from './queue';
 import type { Runner } from './runner';
 
 /** Retries wait base × 2^(n-1), at most this long. */
@@ -101,9 +102,13 @@ export class JobEngine {
     return pushed;
   }
 
-  /** Takes the job if no live worker holds it, and runs it to its end (or to its next retry). */
-  async execute(jobId: string): Promise<void> {
-    if (this.stopping) return;
+  /**
+   * Takes the job if no live worker holds it, and runs it to its end or to its next retry.
+   * Answers when the queue should bring the job back: for a retry, for a hand-on, or when the
+   * lease of a worker that may have died runs out.
+   */
+  async execute(jobId: string): Promise<Redelivery> {
+    if (this.stopping) return { retryInMs: 0 };
     const leaseSql = sql`now() + make_interval(secs => ${this.config.leaseSeconds})`;
     const [job] = await this.deps.db
       .update(jobs)
@@ -118,7 +123,7 @@ export class JobEngine {
       })
       .where(and(eq(jobs.id, jobId), isNotNull(jobs.runner), this.takeable()))
       .returning();
-    if (!job) return;
+    if (!job) return this.notYet(jobId);
     const log = this.deps.log.child({ jobId, kind: job.kind, attempt: job.attempts, worker: this.workerId });
 
     let leaseLost = false;
@@ -141,6 +146,7 @@ export class JobEngine {
       if (row?.at) throw new JobCancelled();
     };
 
+    let again: Redelivery = undefined;
     try {
       const runner = job.runner ? this.runners.get(job.runner) : undefined;
       if (!runner) throw new AppError('INTERNAL_SERVER_ERROR', `No runner ${job.runner} in this worker.`);
@@ -159,13 +165,29 @@ export class JobEngine {
       await this.journal.finish(jobId, 'SUCCEEDED', { result });
       log.info('job succeeded');
     } catch (err) {
-      await this.ended(job, err, log).catch((failure: unknown) => log.error({ err: failure }, 'job outcome not recorded'));
+      again = await this.ended(job, err, log).catch((failure: unknown) => {
+        log.error({ err: failure }, 'job outcome not recorded');
+        return undefined;
+      });
     } finally {
       clearInterval(heartbeat);
     }
+    return again;
   }
 
-  private async ended(job: JobRow, err: unknown, log: AppDeps['log']): Promise<void> {
+  /** A job this worker could not take: due later (a retry), held by a worker that may be dead (its lease), or done with. */
+  private async notYet(jobId: string): Promise<Redelivery> {
+    const [row] = await this.deps.db
+      .select({ status: jobs.status, runAfter: jobs.runAfter, lockedUntil: jobs.lockedUntil, now: sql<Date>`now()` })
+      .from(jobs)
+      .where(eq(jobs.id, jobId));
+    if (!row) return;
+    const now = new Date(row.now).getTime();
+    if (row.status === 'QUEUED' && row.runAfter) return { retryInMs: Math.max(0, row.runAfter.getTime() - now) };
+    if (row.status === 'RUNNING' && row.lockedUntil) return { retryInMs: Math.max(0, row.lockedUntil.getTime() - now) + 250 };
+  }
+
+  private async ended(job: JobRow, err: unknown, log: AppDeps['log']): Promise<Redelivery> {
     if (err instanceof JobLeaseLost) {
       log.warn('job lease lost: another worker has it');
       return;
@@ -176,9 +198,8 @@ export class JobEngine {
         .update(jobs)
         .set({ lockedUntil: sql`now() - interval '1 second'`, updatedAt: new Date() })
         .where(and(eq(jobs.id, job.id), eq(jobs.lockedBy, this.workerId)));
-      await this.deps.queue.push(job.id).catch(() => undefined);
       log.info('job handed on: worker stopping');
-      return;
+      return { retryInMs: 0 };
     }
     if (err instanceof JobCancelled) {
       await this.journal.finish(job.id, 'CANCELLED', { error: err });
@@ -192,9 +213,8 @@ export class JobEngine {
         .where(eq(jobs.id, job.id));
       const info = errorInfo(err);
       await this.journal.event(job.id, 'QUEUED', job.progress, `${info.message} (attempt ${job.attempts} of ${this.config.maxAttempts}; again in ${Math.round(delayMs / 100) / 10} s)`);
-      await this.deps.queue.push(job.id, delayMs);
       log.warn({ err: info.message, delayMs }, 'job will be retried');
-      return;
+      return { retryInMs: delayMs };
     }
     await this.journal.finish(job.id, 'FAILED', { error: err });
     if (!(err instanceof AppError) && !(err instanceof CloudError)) log.error({ err }, 'job failed unexpectedly');

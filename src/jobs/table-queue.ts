@@ -1,4 +1,4 @@
-import type { JobQueue } from './queue';
+import type { JobQueue, Redelivery } from './queue';
 
 /**
  * The job table as the queue (no Redis): the worker takes runnable jobs from it in the order
@@ -7,7 +7,7 @@ import type { JobQueue } from './queue';
  */
 export class TableQueue implements JobQueue {
   readonly name = 'table' as const;
-  private runner: ((jobId: string) => Promise<void>) | null = null;
+  private runner: ((jobId: string) => Promise<Redelivery>) | null = null;
   private concurrency = 1;
   private readonly active = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -38,7 +38,7 @@ export class TableQueue implements JobQueue {
     return true;
   }
 
-  async consume(run: (jobId: string) => Promise<void>, concurrency: number): Promise<void> {
+  async consume(run: (jobId: string) => Promise<Redelivery>, concurrency: number): Promise<void> {
     this.runner = run;
     this.concurrency = concurrency;
     this.poll = setInterval(() => this.wake(), this.pollMs);
@@ -71,6 +71,8 @@ export class TableQueue implements JobQueue {
     for (const id of ids) {
       if (this.closed || this.active.has(id)) continue;
       const done = this.runner!(id)
+        // The row says when it is due again (run_after, or a lease running out): a wake-up then is enough.
+        .then((again) => (again ? this.push(id, again.retryInMs) : undefined))
         .catch(this.onError)
         .finally(() => {
           this.active.delete(id);

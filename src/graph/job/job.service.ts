@@ -15,6 +15,9 @@ export { FINAL_STATUSES, JOB_EVENTS_CHANNEL, jobChannel, type JobEventMessage, t
 
 const sealedAad = (jobId: string) => `job:${jobId}:secrets`;
 
+/** How often a waiting mutation reads its job's row besides listening for its events. */
+const SETTLE_POLL_MS = 1000;
+
 export interface JobSpec {
   /** The operation, e.g. `createInstance`. */
   kind: string;
@@ -189,16 +192,21 @@ export class JobService {
 
   /**
    * The job once it has ended, when the caller asked to wait (`Prefer: wait=N`) and it ends
-   * in time; else as it is now. Follows the job's events, so a worker anywhere ends the wait.
+   * in time; else as it is now. Follows the job's events (a worker anywhere ends the wait at
+   * once with Redis), and reads the row every second besides: without Redis, a worker in
+   * another process publishes where this one does not hear.
    */
   async settle(job: JobRow, waitMs: number): Promise<JobRow> {
     if (waitMs <= 0 || FINAL_STATUSES.has(job.status)) return job;
+    const deadline = Date.now() + waitMs;
     const feed = await this.watch(job.id, 0);
-    const timer = setTimeout(() => void feed.return?.(), waitMs);
+    const status = async () => (await this.deps.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, job.id)))[0]?.status;
     try {
-      for await (const event of feed) if (FINAL_STATUSES.has(event.status)) break;
+      for (let left = waitMs; left > 0; left = deadline - Date.now()) {
+        const next = await Promise.race([feed.next(), new Promise<null>((resolve) => setTimeout(() => resolve(null), Math.min(left, SETTLE_POLL_MS)))]);
+        if (next ? next.done || FINAL_STATUSES.has(next.value.status) : FINAL_STATUSES.has((await status()) ?? 'FAILED')) break;
+      }
     } finally {
-      clearTimeout(timer);
       await feed.return?.();
     }
     const [row] = await this.deps.db.select().from(jobs).where(eq(jobs.id, job.id));

@@ -52,6 +52,7 @@ export class Job extends Node {
   @Field(() => Int, { description: '0 to 100.' }) progress!: number;
   @Field(() => String, { nullable: true }) message!: string | null;
   @Field(() => JobError, { nullable: true }) error!: JobError | null;
+  @Field(() => Int, { description: 'Times a worker has taken the job: more than 1 after a retry or a worker that died.' }) attempts!: number;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;
@@ -66,6 +67,7 @@ export class Job extends Node {
     job.progress = row.progress;
     job.message = row.message;
     job.error = (row.error as JobError | null) ?? null;
+    job.attempts = row.attempts;
     job.createdAt = row.createdAt;
     job.updatedAt = row.updatedAt;
     job.startedAt = row.startedAt;
