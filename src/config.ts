@@ -71,6 +71,18 @@ const envSchema = z.object({
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
   /** Time allowed to in-flight requests on shutdown, in milliseconds. @default 10000 */
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  /** Requests a signed-in user may make per minute, all its sessions together (HTTP operations and WebSocket subscribes); 0 = no limit. @default 600 */
+  RATE_LIMIT_PER_USER: int(0, 10_000_000).default(600),
+  /** Requests one API key may make per minute; 0 = no limit. @default 1200 */
+  RATE_LIMIT_PER_API_KEY: int(0, 10_000_000).default(1200),
+  /** Requests without credentials one client address may make per minute; 0 = no limit. @default 120 */
+  RATE_LIMIT_ANONYMOUS: int(0, 10_000_000).default(120),
+  /** Accept a JSON array of operations in one HTTP request. @default false */
+  HTTP_BATCHING: bool.default(false),
+  /** Most operations in one batched HTTP request (with HTTP_BATCHING). @default 10 */
+  HTTP_BATCH_MAX: int(1, 1000).default(10),
+  /** Longest a /graphql request over HTTP may take before 504 REQUEST_TIMEOUT, ms; a `Prefer: wait` ends before it. @default 30000 */
+  REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
   /** Start a simulated OpenStack and CloudStack and register them as datacenters. @default true in embedded mode, else false */
   SIMULATORS: bool.optional(),
   /** Speed of simulated transitions: 1 = real-ish seconds, 0 = instant. @default 1 */
@@ -103,6 +115,22 @@ const envSchema = z.object({
   JOB_RECONCILE_SECONDS: int(1, 3_600).default(20),
   /** The longest a mutation waits for its job when the client asks with `Prefer: wait=N`, s. @default 120 */
   JOB_MAX_WAIT_SECONDS: int(0, 3_600).default(120),
+  /** Deepest field nesting of an operation (graphql-armor counts a connection's `nodes` as a level). @default 14 */
+  MAX_DEPTH: int(1, 100).default(14),
+  /** Aliases in one operation. @default 15 */
+  MAX_ALIASES: int(0, 1000).default(15),
+  /** Directives in one operation. @default 50 */
+  MAX_DIRECTIVES: int(0, 1000).default(50),
+  /** Lexical tokens in one document; the parser stops past it. @default 1000 */
+  MAX_TOKENS: int(10, 100_000).default(1000),
+  /** Fields at the root of one operation. @default 20 */
+  MAX_ROOT_FIELDS: int(1, 1000).default(20),
+  /** Objects an operation's answer may hold at most (pages multiply: `first`, else 20; unpaged lists count 10). @default 500000 */
+  MAX_COST: int(1, 1_000_000_000).default(500_000),
+  /** Only administrators may send full documents; everyone else runs registered persisted operations (by id). @default false */
+  PERSISTED_OPERATIONS_ONLY: bool.default(false),
+  /** How long an Automatic Persisted Query stays registered (Redis with REDIS_URL, else the persisted_queries table), s. @default 86400 */
+  APQ_TTL_SECONDS: int(60, 60 * 60 * 24 * 365).default(86_400),
   /** pino level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -129,8 +157,15 @@ export interface Config {
   sessions: { ttlSeconds: number; activeWindowSeconds: number };
   passwords: { scryptLogN: number };
   loginThrottle: { perLogin: number; perAddress: number; windowSeconds: number };
+  /** Requests per minute (0 = no limit): a signed-in user, an API key, an anonymous client address. */
+  rateLimits: { perUser: number; perApiKey: number; anonymous: number };
+  /** /graphql over HTTP: batched requests (a JSON array body) and the request timeout. */
+  graphqlHttp: { batching: boolean; batchMax: number; timeoutMs: number };
+  /** Persisted operations: full documents for administrators only (`only`), and the lifetime of APQ entries. */
+  persisted: { only: boolean; apqTtlSeconds: number };
   logLevel: string;
   simulators: { enabled: boolean; timeScale: number; openstackPort: number; cloudstackPort: number };
+  limits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxRootFields: number; maxCost: number };
   jobs: {
     deadlineSeconds: number;
     worker: boolean;
@@ -210,12 +245,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     },
+    rateLimits: { perUser: e.RATE_LIMIT_PER_USER, perApiKey: e.RATE_LIMIT_PER_API_KEY, anonymous: e.RATE_LIMIT_ANONYMOUS },
+    graphqlHttp: { batching: e.HTTP_BATCHING, batchMax: e.HTTP_BATCH_MAX, timeoutMs: e.REQUEST_TIMEOUT_MS },
+    persisted: { only: e.PERSISTED_OPERATIONS_ONLY, apqTtlSeconds: e.APQ_TTL_SECONDS },
     logLevel: e.LOG_LEVEL,
     simulators: {
       enabled: e.SIMULATORS ?? !e.DATABASE_URL,
       timeScale: e.SIM_TIME_SCALE,
       openstackPort: e.SIM_OPENSTACK_PORT,
       cloudstackPort: e.SIM_CLOUDSTACK_PORT,
+    },
+    limits: {
+      maxDepth: e.MAX_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxTokens: e.MAX_TOKENS,
+      maxRootFields: e.MAX_ROOT_FIELDS,
+      maxCost: e.MAX_COST,
     },
     jobs: {
       deadlineSeconds: e.JOB_DEADLINE_SECONDS,

@@ -15,6 +15,8 @@ export const ErrorCode = {
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The request took longer than REQUEST_TIMEOUT_MS and was answered 504 (what it started may still finish). */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   PERSISTED_QUERY_NOT_ALLOWED: 'PERSISTED_QUERY_NOT_ALLOWED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
@@ -33,6 +35,8 @@ export interface AppErrorDetails {
   fields?: FieldProblem[];
   /** Seconds until a retry may succeed (RATE_LIMITED). */
   retryAfter?: number;
+  /** The limit an operation went over: its setting, its bound and what the operation asked. */
+  limit?: { name: string; max: number; found: number };
   /** The datacenter an upstream error came from. */
   datacenter?: string;
   /** The cloud's own code and message. */
@@ -144,7 +148,7 @@ export interface ErrorMappingOptions {
 
 /** False for a bug or an unplanned failure: such errors are logged and masked. */
 export function isExpectedError(raw: unknown): boolean {
-  const error = unwrapResolverError(raw);
+  const error = unwrap(raw);
   if (error instanceof AppError || error instanceof CloudError || error instanceof AuthenticationError || error instanceof AuthorizationError) {
     return true;
   }
@@ -161,7 +165,7 @@ export function toClientError(
   raw: unknown,
   options: ErrorMappingOptions,
 ): GraphQLFormattedError {
-  const error = unwrapResolverError(raw);
+  const error = unwrap(raw);
   const base = { locations: formatted.locations, path: formatted.path };
 
   if (error instanceof AppError) {
@@ -189,6 +193,16 @@ export function toClientError(
     message: options.exposeUnexpected && error instanceof Error ? error.message : 'Unexpected error.',
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
+}
+
+/**
+ * The error behind a GraphQLError: a resolver's (Apollo's unwrap), or one of ours raised
+ * outside a resolver (a limit checked before execution) and carried as originalError.
+ */
+function unwrap(raw: unknown): unknown {
+  const error = unwrapResolverError(raw);
+  if (error instanceof GraphQLError && (error.originalError instanceof AppError || error.originalError instanceof CloudError)) return error.originalError;
+  return error;
 }
 
 /** A GraphQLError raised by parsing, validation or variable coercion, not by a resolver. */

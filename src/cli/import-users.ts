@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import fs from 'node:fs/promises';
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { importUsers, type ImportReport } from '../graph/user/user.import';
 import { openStore } from '../store/db';
+import { readJsonFile, runCommand, UsageError } from './common';
 
 /*
  * npm run import:users -- users.json
@@ -14,24 +14,6 @@ import { openStore } from '../store/db';
  */
 
 const USAGE = 'usage: npm run import:users -- <users.json>   (an array of portal users or the portal envelope {"results": [...]})';
-
-class UsageError extends Error {}
-
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unknown error'}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    // JSON.parse quotes the text around the error, which may be a password hash: keep only the position.
-    const position = /position (\d+)/.exec(String((err as Error).message))?.[1];
-    throw new UsageError(`${file} is not valid JSON${position ? ` (at character ${position})` : ''}`);
-  }
-}
 
 function summary(file: string, report: ImportReport): string {
   return `${file}: ${report.total} records, ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged`;
@@ -49,7 +31,7 @@ async function run(args: string[]): Promise<number> {
   }
   if (args.length !== 1) throw new UsageError(USAGE);
   const file = args[0];
-  const records = await readJson(file);
+  const records = await readJsonFile(file);
   const config = loadConfig();
   const store = await openStore(config.database);
   try {
@@ -65,20 +47,4 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
-function exitCodeOf(err: unknown): number {
-  if (err instanceof UsageError || err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    return 2;
-  }
-  process.stderr.write(`import failed, nothing imported: ${err instanceof Error ? err.message : String(err)}\n`);
-  return 1;
-}
-
-run(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.exitCode = exitCodeOf(err);
-  },
-);
+runCommand(run, 'import failed, nothing imported');

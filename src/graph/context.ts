@@ -16,6 +16,8 @@ export interface Viewer {
   apiKeyId: string | null;
   /** Set for an API key only: a session is not narrowed by scopes. */
   scopes?: readonly ApiKeyScope[];
+  /** Set for an API key bound to a client's persisted-operation manifests: only their operations run. */
+  safelistClient?: string | null;
 }
 
 /** One per request (HTTP) or per operation (WebSocket); nothing request-scoped lives elsewhere. */

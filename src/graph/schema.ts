@@ -26,6 +26,7 @@ import { KeyPairFields } from './key-pair/key-pair.resolver';
 import { NetworkMutations } from './network/network.mutations';
 import { NetworkFields, NetworkResolver } from './network/network.resolver';
 import { NodeResolver } from './node/node.resolver';
+import { PersistedOperationMutations, PersistedOperationResolver } from './persisted/persisted.resolver';
 import { SecurityGroupFields, SecurityGroupResolver, SecurityGroupRuleResolver } from './security-group/security-group.resolver';
 import { SessionResolver } from './session/session.resolver';
 import { SubnetFields, SubnetResolver } from './subnet/subnet.resolver';
@@ -79,6 +80,8 @@ export const resolvers = [
   WorkOrderItemResolver,
   WorkOrderMutations,
   AuditResolver,
+  PersistedOperationResolver,
+  PersistedOperationMutations,
 ] as const;
 
 /** ISO-8601 date-times with offset, named plainly for clients. */

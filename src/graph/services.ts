@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { CloudRegistry } from '../clouds/registry';
 import type { Config } from '../config';
+import type { JobRun } from '../jobs/journal';
 import type { JobQueue } from '../jobs/queue';
 import type { Logger } from '../logger';
 import type { PubSub } from '../pubsub/pubsub';
@@ -14,6 +15,7 @@ import { CatalogService } from './catalog/catalog.service';
 import { DatacenterService } from './datacenter/datacenter.service';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { JobService } from './job/job.service';
+import { PersistedOperationService } from './persisted/persisted.service';
 import type { LoginThrottle } from './session/login-throttle';
 import { SessionService } from './session/session.service';
 import { TenancyService } from './tenancy/tenancy.service';
@@ -55,11 +57,13 @@ export interface AppServices {
   workOrders: WorkOrderService;
   idempotency: IdempotencyService;
   audit: AuditService;
+  persisted: PersistedOperationService;
 }
 
-export function createServices(deps: AppDeps, request: RequestInfo): AppServices {
+/** `job`: set when a worker runs a job for these services (the jobs run inside it stop with it). */
+export function createServices(deps: AppDeps, request: RequestInfo, job: JobRun | null = null): AppServices {
   const datacenters = new DatacenterService(deps);
-  const jobs = new JobService(deps);
+  const jobs = new JobService(deps, job);
   return {
     sessions: new SessionService(deps, request),
     apiKeys: new ApiKeyService(deps),
@@ -71,5 +75,6 @@ export function createServices(deps: AppDeps, request: RequestInfo): AppServices
     workOrders: new WorkOrderService(deps),
     idempotency: new IdempotencyService(deps),
     audit: new AuditService(deps, request),
+    persisted: new PersistedOperationService(deps),
   };
 }

@@ -236,7 +236,7 @@ export class JobEngine {
       ip: null,
       userAgent: null,
       log: this.deps.log.child({ requestId }),
-      services: createServices(this.deps, { requestId, ip: null, userAgent: null }),
+      services: createServices(this.deps, { requestId, ip: null, userAgent: null }, run),
       job: run,
     };
   }

@@ -9,6 +9,8 @@ import { jobEvents, jobs, type JobRow } from '../store/schema';
 /** What a running job's work can do: report progress, name its resource, wait for the cloud. */
 export interface JobRun {
   readonly id: string;
+  /** Throws when the job is to stop: cancelled, or (run by a worker) its lease lost or its worker stopping. */
+  check(): Promise<void>;
   progress(percent: number, message: string): Promise<void>;
   /** Records the global id of the resource once the cloud has named it. */
   setResource(globalId: string): Promise<void>;
@@ -147,6 +149,7 @@ export class JobJournal {
     };
     const run: JobRun = {
       id: row.id,
+      check,
       progress: async (percent, message) => {
         await check();
         await this.event(row.id, 'RUNNING', percent, message);

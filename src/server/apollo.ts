@@ -1,9 +1,10 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, validate, type GraphQLSchema } from 'graphql';
 import { isExpectedError, toClientError } from '../errors';
 import type { Context } from '../graph/context';
 import type { Logger } from '../logger';
+import { costError, explainTokens, limitRules, mayIntrospect, nulCharacterError, operationCost, stripSuggestions, subscriptionOverHttpError, type QueryLimits } from './limits';
 import { operationLabel, type Metrics } from './metrics';
 
 export interface ApolloOptions {
@@ -12,6 +13,9 @@ export interface ApolloOptions {
   metrics: Metrics;
   /** Show messages of unexpected errors (development only). */
   exposeUnexpected: boolean;
+  limits: QueryLimits;
+  /** Development: introspection and field suggestions for everyone. */
+  development: boolean;
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<Context> {
@@ -19,9 +23,48 @@ export function createApollo(options: ApolloOptions): ApolloServer<Context> {
     schema: options.schema,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // Batches are refused (HTTP_BATCHING off) or bounded (HTTP_BATCH_MAX) by the HTTP handler before Apollo sees them.
+    allowBatchedHttpRequests: true,
+    persistedQueries: false, // APQ and manifest operations are resolved before Apollo runs (src/server/persisted.ts)
     formatError: (formatted, error) => toClientError(formatted, error, { exposeUnexpected: options.exposeUnexpected }),
-    plugins: [ApolloServerPluginLandingPageDisabled(), observe(options.metrics, options.log)],
+    // graphql-js stops reading a document past this many tokens (before any other work).
+    parseOptions: { maxTokens: options.limits.maxTokens },
+    validationRules: limitRules(options.limits),
+    plugins: [ApolloServerPluginLandingPageDisabled(), guard(options), observe(options.metrics, options.log)],
   });
+}
+
+/**
+ * What depends on the caller or the variables, after validation: introspection (admins, and
+ * everyone in development), the cost with the variables' page sizes, and field suggestions
+ * in error messages (admins and development only).
+ */
+function guard(options: ApolloOptions): ApolloServerPlugin<Context> {
+  const refused = (message: string, code: string, extensions: Record<string, unknown> = {}) =>
+    new GraphQLError(message, { extensions: { ...extensions, code, http: { status: 400 } } });
+  return {
+    async requestDidStart({ contextValue }) {
+      const open = mayIntrospect(contextValue.viewer, options.development);
+      return {
+        async didResolveOperation({ document, request, operation }) {
+          if (operation?.operation === 'subscription') throw subscriptionOverHttpError();
+          if (!open) {
+            const [introspection] = validate(options.schema, document, [NoSchemaIntrospectionCustomRule]);
+            if (introspection) throw refused(`${introspection.message} Introspection is for administrators.`, 'GRAPHQL_VALIDATION_FAILED');
+          }
+          const nul = nulCharacterError(document, request.variables, true);
+          if (nul) throw nul;
+          const tooCostly = costError(options.limits, operationCost(options.schema, document, request.operationName, request.variables), true);
+          if (tooCostly) throw tooCostly;
+        },
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          if (result.errors) result.errors = result.errors.map((e) => ({ ...e, message: open ? explainTokens(e.message) : stripSuggestions(explainTokens(e.message)) }));
+        },
+      };
+    },
+  };
 }
 
 /** One structured log record and one metric sample per operation; unexpected errors logged in full. */

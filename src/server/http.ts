@@ -9,7 +9,11 @@ import { createServices, type AppDeps } from '../graph/services';
 import { itemReports } from '../graph/work-order/work-order.report';
 import { AppError, ErrorCode, forbidden, unauthenticated } from '../errors';
 import { readCredential, refusal, resolveViewer, type Credential } from './auth';
+import { batchRefusal, operationCount } from './batching';
 import { operationLabel, type Metrics } from './metrics';
+import { persistedHttpRequest } from './persisted';
+import { rateLimitResponse, requestLimiter } from './rate-limit';
+import { maxWaitSeconds, RequestDeadline, TIMED_OUT, timeoutBody } from './timeout';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Where the billing system sends its work orders (the old portal's path). */
@@ -82,9 +86,22 @@ async function graphql(
       return sendJson(res, 400, graphqlError('The request body is not valid JSON.', 'BAD_REQUEST'));
     }
   }
+  // HTTP_BATCHING, HTTP_BATCH_MAX: a refused batch runs nothing and spends no rate limit.
+  const batch = batchRefusal(req.method, parsed, deps.config.graphqlHttp);
+  if (batch) return sendJson(res, batch.status, graphqlError(batch.message, batch.code));
+  // REQUEST_TIMEOUT_MS: each slow step below is raced against it; past it only the 504 is written.
+  const deadline = new RequestDeadline(deps.config.graphqlHttp.timeoutMs, (err) => deps.log.warn({ err, requestId }, 'failed after its request timed out'));
+  const refused = (outcome: string, status: number, answer: unknown) => {
+    const operation = operationLabel(operationNameOf(parsed));
+    options.metrics.observe(operation, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    deps.log.info({ requestId, operation, outcome }, 'graphql');
+    sendJson(res, status, answer);
+  };
+  const timedOut = () => refused(ErrorCode.REQUEST_TIMEOUT, 504, timeoutBody(deadline.timeoutMs));
 
   const credential = credentialOf(req);
-  const viewer = await resolveViewer(deps, credential);
+  const viewer = await deadline.race(resolveViewer(deps, credential));
+  if (viewer === TIMED_OUT) return timedOut();
   if (viewer === 'invalid' || viewer === 'ambiguous') {
     // Refused before Apollo sees it, so counted and logged here.
     const outcome = viewer === 'invalid' ? ErrorCode.UNAUTHENTICATED : 'BAD_REQUEST';
@@ -97,9 +114,23 @@ async function graphql(
   }
 
   const ip = clientIp(req, deps.config.http.trustProxy);
+  // RATE_LIMIT_*: once the caller is known; each operation of a batch counts.
+  const limited = await deadline.race(requestLimiter(deps).consume(viewer, ip, operationCount(req.method, parsed)));
+  if (limited === TIMED_OUT) return timedOut();
+  if (limited) {
+    const answer = rateLimitResponse(limited);
+    for (const [key, value] of Object.entries(answer.headers)) res.setHeader(key, value);
+    return refused(ErrorCode.RATE_LIMITED, answer.status, answer.body);
+  }
+  // Persisted operations (documentId, APQ, safelisted API keys, PERSISTED_OPERATIONS_ONLY): the document to run is found before Apollo.
+  const persisted = await deadline.race(persistedHttpRequest(deps, { method: req.method, body: parsed, search: url.search, viewer, log: deps.log.child({ requestId }) }));
+  if (persisted === TIMED_OUT) return timedOut();
+  if (persisted.kind === 'refused') return refused(persisted.code, persisted.status, persisted.body);
+  parsed = persisted.body;
   const userAgent = req.headers['user-agent'] ?? null;
   const log = deps.log.child({ requestId });
-  const waitMs = preferredWait(req.headers.prefer, deps.config.jobs.maxWaitSeconds);
+  // At most JOB_MAX_WAIT_SECONDS, and short enough that the job, not the timeout, ends the wait.
+  const waitMs = preferredWait(req.headers.prefer, maxWaitSeconds(deps.config));
   const context = async (): Promise<Context> => ({
     requestId,
     viewer,
@@ -110,10 +141,13 @@ async function graphql(
     waitMs,
   });
 
-  const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: parsed },
-    context,
-  });
+  const response = await deadline.race(
+    apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: persisted.search, body: parsed },
+      context,
+    }),
+  );
+  if (response === TIMED_OUT) return timedOut();
   for (const [key, value] of response.headers) res.setHeader(key, value);
   if (waitMs > 0) res.setHeader('preference-applied', `wait=${waitMs / 1000}`);
   res.statusCode = response.status ?? 200;

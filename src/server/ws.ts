@@ -9,6 +9,9 @@ import type { Context, Viewer } from '../graph/context';
 import { createServices, type AppDeps } from '../graph/services';
 import { readCredential, resolveViewer, type Credential } from './auth';
 import { GRAPHQL_PATH } from './http';
+import { persistedWsSubscribe, wsNeedsPersisted } from './persisted';
+import { rateLimitError, requestLimiter } from './rate-limit';
+import { checkDocument, mayIntrospect, stripSuggestions } from './limits';
 
 /** Largest WebSocket frame accepted. */
 export const WS_MAX_PAYLOAD = 64 * 1024;
@@ -49,6 +52,11 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
+        // Persisted operations (documentId, APQ, safelisted API keys, PERSISTED_OPERATIONS_ONLY) become payload.query first.
+        if (wsNeedsPersisted(deps, schema, payload, ctx.extra.viewer ?? null)) {
+          const persistedErrors = await persistedWsSubscribe(deps, schema, payload, ctx.extra.viewer ?? null, deps.log);
+          if (persistedErrors) return persistedErrors;
+        }
         const type = operationType(payload.query, payload.operationName);
         // Decided before the first await, so subscribes arriving together count in order.
         const admitted = type !== 'subscription' || admitSubscription(ctx, id, deps.config.ws.maxSubscriptions);
@@ -61,6 +69,9 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
           }
           ctx.extra.viewer = viewer;
         }
+        // RATE_LIMIT_*: every subscribe spends one request of its caller's budget, as over HTTP.
+        const limited = await requestLimiter(deps).consume(ctx.extra.viewer ?? null, ctx.extra.ip ?? null);
+        if (limited) return [rateLimitError(limited)];
         if (!admitted) {
           return [
             new GraphQLError(`At most ${deps.config.ws.maxSubscriptions} subscriptions run at once on one connection; complete one first.`, {
@@ -75,6 +86,9 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
             }),
           ];
         }
+        // The limits of HTTP, and its introspection rule, hold here too.
+        const refused = checkDocument(schema, deps.config.limits, ctx.extra.viewer ?? null, deps.config.env === 'development', payload);
+        if (refused) return refused;
         return undefined;
       },
       context: (ctx): Context => {
@@ -90,14 +104,16 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
           services: createServices(deps, { requestId, ip, userAgent }),
         };
       },
-      onNext: (_ctx, _id, _payload, args, result) => {
+      onNext: (ctx, _id, _payload, args, result) => {
         if (!result.errors?.length) return result;
         const log = (args.contextValue as Context | undefined)?.log ?? deps.log;
+        const suggestions = mayIntrospect(ctx.extra.viewer ?? null, deps.config.env === 'development');
         return {
           ...result,
           errors: result.errors.map((error) => {
             if (!isExpectedError(error)) log.error({ err: error.originalError ?? error }, 'unexpected error');
-            return toClientError(error.toJSON(), error, { exposeUnexpected: deps.config.env === 'development' });
+            const client = toClientError(error.toJSON(), error, { exposeUnexpected: deps.config.env === 'development' });
+            return suggestions ? client : { ...client, message: stripSuggestions(client.message) };
           }),
         } as unknown as typeof result;
       },

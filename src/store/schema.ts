@@ -319,6 +319,11 @@ export const persistedQueries = pgTable(
     /** Manifest operation id, or the sha256 hash for APQ. */
     operationId: text('operation_id').notNull(),
     sha256: text('sha256').notNull(),
+    /** sha256 of the document as graphql-js prints it (fragments sorted by name): matches a document sent with other whitespace. */
+    normalizedSha256: text('normalized_sha256'),
+    /** The operation's name and type (query, mutation, subscription), as the manifest names them. */
+    operationName: text('operation_name'),
+    operationType: text('operation_type'),
     document: text('document').notNull(),
     createdAt: created(),
     lastUsedAt: ts('last_used_at'),
@@ -330,6 +335,8 @@ export const persistedQueries = pgTable(
       t.operationId,
     ),
     index('persisted_queries_sha256').on(t.sha256),
+    index('persisted_queries_normalized').on(t.normalizedSha256),
+    index('persisted_queries_client').on(t.clientName, t.version),
   ],
 );
 

@@ -120,6 +120,7 @@ describe('every mutation', () => {
     shareImage: (c) => ['mutation($d: ID!) { shareImage(datacenterId: $d, imageId: "x", input: { shared: true }) { id } }', { d: f.datacenter[c] }],
     cleanupUserResources: () => ['mutation($u: ID!) { cleanupUserResources(userId: $u) { job { id } } }', { u: f.alice.userId }],
     submitWorkOrder: () => ['mutation($m: String!) { submitWorkOrder(msg: $m) { job { id } } }', { m: '{"workOrderId": "x"}' }],
+    registerPersistedOperations: () => ['mutation($m: JSON!) { registerPersistedOperations(clientName: "x", version: "1", manifest: $m) { created } }', { m: { format: 'apollo-persisted-query-manifest', version: 1, operations: [] } }],
   };
   /** Alice's own API key, which bob tries to revoke, and one of her jobs, which bob tries to cancel. */
   let aliceKey = '';

@@ -32,15 +32,38 @@ test('drizzle/ holds a migration for every change of src/store/schema.ts (npm ru
   fs.rmSync(copy, { recursive: true, force: true });
 });
 
-test('operations/generated matches schema.graphql and operations/ (npm run codegen)', () => {
+/** The outputs codegen.yml names (its `generates:` keys). */
+const codegenConfig = fs.readFileSync(path.join(root, 'codegen.yml'), 'utf8');
+const targets = [...codegenConfig.matchAll(/^ {2}(\S[^:]*):\s*$/gm)].map((m) => m[1]);
+
+/** Every output regenerated into a temporary folder, once: none of the committed files is written. */
+function regenerate(): { dir: string; outputs: Map<string, string> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecsgraph-codegen-'));
-  const output = path.join(dir, 'graphql.ts');
-  const config = fs
-    .readFileSync(path.join(root, 'codegen.yml'), 'utf8')
-    .replace('operations/generated/graphql.ts:', `${JSON.stringify(output)}:`);
+  let config = codegenConfig;
+  const outputs = new Map<string, string>();
+  for (const target of targets) {
+    const output = path.join(dir, path.basename(target));
+    outputs.set(target, output);
+    config = config.replace(`\n  ${target}:`, `\n  ${JSON.stringify(output)}:`);
+  }
   const configFile = path.join(dir, 'codegen.yml');
   fs.writeFileSync(configFile, config);
   execFileSync(bin('graphql-codegen'), ['--config', configFile, '--silent'], { cwd: root, encoding: 'utf8' });
-  expect(fs.readFileSync(output, 'utf8')).toBe(fs.readFileSync(path.join(root, 'operations', 'generated', 'graphql.ts'), 'utf8'));
-  fs.rmSync(dir, { recursive: true, force: true });
+  return { dir, outputs };
+}
+
+describe('operations/generated matches schema.graphql and operations/ (npm run codegen)', () => {
+  let generated: ReturnType<typeof regenerate>;
+  beforeAll(() => {
+    generated = regenerate();
+  }, 60_000);
+  afterAll(() => fs.rmSync(generated.dir, { recursive: true, force: true }));
+
+  it('codegen.yml writes the typed documents and the persisted-operations manifest', () => {
+    expect(targets).toEqual(expect.arrayContaining(['operations/generated/graphql.ts', 'operations/generated/persisted-operations.json']));
+  });
+
+  it.each(targets)('%s is fresh', (target) => {
+    expect(fs.readFileSync(generated.outputs.get(target)!, 'utf8')).toBe(fs.readFileSync(path.join(root, target), 'utf8'));
+  });
 });

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runCli } from '../support/processes';
 import { eq, isNotNull } from 'drizzle-orm';
 import { LoginDocument } from '../../operations/generated/graphql';
 import { importUsers } from '../../src/graph/user/user.import';
@@ -344,20 +344,7 @@ describe('npm run import:users', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The CLI on an embedded database under a temporary DATA_DIR, whatever mode the suite runs in. */
-  function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent', NODE_ENV: 'test' };
-    for (const name of ['DATABASE_URL', 'SECRET_KEY', 'REDIS_URL', 'NODE_OPTIONS']) delete env[name];
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, ...args], { cwd: dir, env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const run = (args: string[]) => runCli(cli, args, { dataDir: path.join(dir, 'data'), cwd: dir });
 
   const write = (name: string, content: unknown) => {
     fs.writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));

@@ -25,6 +25,9 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     SECRET_KEY: crypto.randomBytes(32).toString('hex'),
     REDIS_URL: process.env.REDIS_URL,
     REDIS_PREFIX: `ecsgraph-test:${crypto.randomBytes(4).toString('hex')}:`,
+    // Tests poll job rows one request per job, several times a second, as one user
+    // (jobs-processes: 50 jobs × 4 polls a second); no client does. Limit tests set their own.
+    RATE_LIMIT_PER_USER: '100000',
     ...overrides,
   };
 }

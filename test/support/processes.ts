@@ -86,3 +86,18 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A compiled CLI on an embedded database under `dataDir`, whatever mode the suite runs in; its exit code and output. */
+export function runCli(cli: string, args: string[], options: { dataDir: string; cwd: string }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: options.dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test' };
+  for (const name of ['DATABASE_URL', 'SECRET_KEY', 'REDIS_URL', 'NODE_OPTIONS']) delete env[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -65,6 +65,7 @@ const FULL_DETAILS: Required<AppErrorDetails> = {
   retryAfter: 42,
   upstream: { status: 409, code: 'Conflict', message: 'Quota exceeded for instances' },
   datacenter: 'dc-paris-1',
+  limit: { name: 'MAX_COST', max: 41, found: 43 },
 };
 
 describe('toClientError: AppError', () => {

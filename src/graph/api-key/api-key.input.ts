@@ -18,6 +18,12 @@ export class CreateApiKeyInput {
 
   @Field(() => Date, { nullable: true, description: 'When the key stops working; in the future. Default: never.' })
   expiresAt?: Date | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Binds the key to this client’s persisted-operation manifests (registerPersistedOperations): it then runs only their operations (any registered version), by id or by their document unchanged; anything else is PERSISTED_QUERY_NOT_ALLOWED. The client must have a registered manifest.',
+  })
+  safelistClient?: string | null;
 }
 
 export const createApiKeyRule = z.object({
@@ -31,4 +37,5 @@ export const createApiKeyRule = z.object({
     .date()
     .refine((at) => at.getTime() > Date.now(), 'must be in the future')
     .nullish(),
+  safelistClient: z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters').nullish(),
 });

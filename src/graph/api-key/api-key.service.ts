@@ -5,6 +5,7 @@ import { apiKeys, users } from '../../store/schema';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type ConnectionShape } from '../connection';
 import type { ApiKeyScope, Viewer } from '../context';
 import { localId } from '../node/global-id';
+import { hasManifest } from '../persisted/persisted.store';
 import type { AppDeps } from '../services';
 import { createApiKeyRule, type CreateApiKeyInput } from './api-key.input';
 import { ApiKey } from './api-key.type';
@@ -33,6 +34,7 @@ const shown = {
   expiresAt: apiKeys.expiresAt,
   revokedAt: apiKeys.revokedAt,
   lastUsedAt: apiKeys.lastUsedAt,
+  safelistClient: apiKeys.safelistClient,
 };
 
 export interface ApiKeyRecord {
@@ -45,6 +47,7 @@ export interface ApiKeyRecord {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  safelistClient: string | null;
 }
 
 export class ApiKeyService {
@@ -62,6 +65,9 @@ export class ApiKeyService {
     const user = await this.deps.userStore.byId(userId);
     if (!user) throw notFound('User');
     if (!user.active) throw badInput('input.userId', 'the user is deactivated');
+    if (v.safelistClient && !(await hasManifest(this.deps.db, v.safelistClient))) {
+      throw badInput('input.safelistClient', 'no persisted-operation manifest is registered for this client (registerPersistedOperations)');
+    }
 
     const secret = newToken(API_KEY_PREFIX);
     const [row] = await this.deps.db
@@ -73,6 +79,7 @@ export class ApiKeyService {
         secretHash: hashToken(secret),
         scopes: v.scopes,
         expiresAt: v.expiresAt ?? null,
+        safelistClient: v.safelistClient ?? null,
       })
       .returning(shown);
     return { key: ApiKey.fromRecord(row), secret };
@@ -135,6 +142,7 @@ export async function authenticateApiKey(deps: AppDeps, secret: string): Promise
       keyId: apiKeys.id,
       scopes: apiKeys.scopes,
       lastUsedAt: apiKeys.lastUsedAt,
+      safelistClient: apiKeys.safelistClient,
       userId: users.id,
       role: users.role,
       username: users.username,
@@ -169,5 +177,6 @@ export async function authenticateApiKey(deps: AppDeps, secret: string): Promise
     apiKeyId: row.keyId,
     // A scope this version does not know grants nothing.
     scopes: row.scopes.filter((s): s is ApiKeyScope => KNOWN_SCOPES.has(s)),
+    safelistClient: row.safelistClient,
   };
 }

@@ -34,6 +34,8 @@ export class ApiKey extends Node {
   @Field(() => Date, { nullable: true, description: 'Null: the key does not expire.' }) expiresAt!: Date | null;
   @Field(() => Date, { nullable: true }) revokedAt!: Date | null;
   @Field(() => Date, { nullable: true, description: 'Recorded at most once a minute.' }) lastUsedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'The client whose persisted-operation manifests alone the key runs; null: any operation its scopes allow.' })
+  safelistClient!: string | null;
 
   static fromRecord(record: ApiKeyRecord): ApiKey {
     const key = new ApiKey();
@@ -46,6 +48,7 @@ export class ApiKey extends Node {
     key.expiresAt = record.expiresAt;
     key.revokedAt = record.revokedAt;
     key.lastUsedAt = record.lastUsedAt;
+    key.safelistClient = record.safelistClient;
     return key;
   }
 }

@@ -46,7 +46,11 @@ export const MAX_PENDING_EVENTS = 1000;
 export class JobService {
   private readonly journal: JobJournal;
 
-  constructor(private readonly deps: AppDeps) {
+  /** `parent`: the job a worker runs for these services; the jobs run inside it stop when it must. */
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly parent: JobRun | null = null,
+  ) {
     this.journal = new JobJournal({ db: deps.db, pubsub: deps.pubsub, log: deps.log, deadlineSeconds: deps.config.jobs.deadlineSeconds });
   }
 
@@ -202,9 +206,18 @@ export class JobService {
     const feed = await this.watch(job.id, 0);
     const status = async () => (await this.deps.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, job.id)))[0]?.status;
     try {
+      // One read of the feed at a time: a read left behind by the timer would take an event from the next.
+      let pending = feed.next();
       for (let left = waitMs; left > 0; left = deadline - Date.now()) {
-        const next = await Promise.race([feed.next(), new Promise<null>((resolve) => setTimeout(() => resolve(null), Math.min(left, SETTLE_POLL_MS)))]);
-        if (next ? next.done || FINAL_STATUSES.has(next.value.status) : FINAL_STATUSES.has((await status()) ?? 'FAILED')) break;
+        let timer: NodeJS.Timeout | undefined;
+        const next = await Promise.race([pending, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.min(left, SETTLE_POLL_MS))))]);
+        clearTimeout(timer);
+        if (next === null) {
+          if (FINAL_STATUSES.has((await status()) ?? 'FAILED')) break;
+          continue;
+        }
+        if (next.done || FINAL_STATUSES.has(next.value.status)) break;
+        pending = feed.next();
       }
     } finally {
       await feed.return?.();
@@ -231,7 +244,10 @@ export class JobService {
       .values({ ...this.rowOf(spec), status: 'RUNNING', attempts: 1, startedAt: new Date() })
       .returning();
     await this.journal.event(row.id, 'RUNNING', 0, 'started');
-    const run = this.journal.runOf(row, spec.datacenterName ?? 'cloud', () => this.stopIfCancelled(row.id));
+    const run = this.journal.runOf(row, spec.datacenterName ?? 'cloud', async () => {
+      await this.parent?.check();
+      await this.stopIfCancelled(row.id);
+    });
     try {
       const result = await work(run);
       return { job: Job.fromRow(await this.journal.finish(row.id, 'SUCCEEDED', {})), result };
