@@ -24,7 +24,16 @@ export interface Store {
 }
 
 /** Where drizzle-kit writes migrations; the same files run on PGlite and on Postgres. */
-export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'drizzle');
+/** drizzle/ at the project's root, found upwards from here (src/store, dist/store, or a benchmark build's copy). */
+export const MIGRATIONS_DIR = migrationsDir(__dirname);
+
+function migrationsDir(from: string): string {
+  for (let dir = from, i = 0; i < 5; i++, dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'drizzle');
+    if (fs.existsSync(path.join(candidate, 'meta', '_journal.json'))) return candidate;
+  }
+  return path.resolve(from, '..', '..', 'drizzle');
+}
 
 /** Opens the configured database and applies pending migrations. */
 export async function openStore(database: Config['database']): Promise<Store> {

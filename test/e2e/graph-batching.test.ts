@@ -1,11 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { ConsoleDocument } from '../../operations/generated/graphql';
-import { CloudStackClient } from '../../src/clouds/cloudstack/client';
-import type { CatalogReader, CloudDriver, Operation, TenantCredentials, TenantDriver } from '../../src/clouds/driver';
+import type { TenantCredentials } from '../../src/clouds/driver';
 import { CloudRegistry } from '../../src/clouds/registry';
-import { Upstream } from '../../src/clouds/upstream';
 import { createLogger } from '../../src/logger';
 import { startCloudStackSimulator, type CloudStackSimulator } from '../../src/simulators/cloudstack';
+import { buildEstate, unlimitCloudStackAccount, type EstateShape } from '../../src/simulators/estate';
 import { startOpenStackSimulator, type OpenStackSimulator } from '../../src/simulators/openstack';
 import { tenancies } from '../../src/store/schema';
 import { startGateway, type TestGateway } from '../support/app';
@@ -23,11 +22,6 @@ const log = createLogger('silent');
 /** The console's own estate query (operations/console.graphql). */
 const CONSOLE = ConsoleDocument;
 
-interface Estate {
-  networks: number;
-  subnets: number;
-  instances: number;
-}
 
 let os: OpenStackSimulator;
 let cs: CloudStackSimulator;
@@ -36,41 +30,7 @@ let gw: TestGateway;
 let admin: string;
 const tokens: Record<'big' | 'small', string> = { big: '', small: '' };
 
-async function finish(reader: CatalogReader, op: Operation<unknown>): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const status = await reader.pollOperation(op.handle);
-    if (status.done) {
-      if (!status.ok) throw new Error(status.error.message);
-      return status.resourceId ?? (op.resource as { id: string }).id;
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error('operation did not finish');
-}
 
-/** Builds the estate through the tenant's own driver (what the graph's mutations do, minus the graph). */
-async function build(driver: CloudDriver, t: TenantDriver, shape: Estate): Promise<void> {
-  const image = (await t.listImages()).find((i) => i.status === 'ACTIVE' && !/broken/i.test(i.name))!;
-  const flavor = (await t.listFlavors()).filter((x) => x.diskGb === 0 || x.diskGb >= image.minDiskGb).sort((a, b) => a.cpu - b.cpu || a.memoryMb - b.memoryMb)[0];
-  await t.createKeyPair({ name: 'console-key' });
-  for (let n = 0; n < shape.networks; n++) {
-    const cidr = `10.${n + 1}.0.0/16`;
-    await finish(t, await t.createNetwork({ name: `net-${n}`, cidr, subnet: { name: `net-${n}-s0`, cidr: `10.${n + 1}.0.0/24`, gatewayIp: `10.${n + 1}.0.1` } }));
-    const network = (await t.listNetworks()).find((x) => x.name === `net-${n}`)!;
-    for (let s = 1; s < shape.subnets; s++) await t.createSubnet(network.id, { name: `net-${n}-s${s}`, cidr: `10.${n + 1}.${s}.0/24`, gatewayIp: `10.${n + 1}.${s}.1` });
-    const subnets = await t.listSubnets({ parentIds: [network.id] });
-    for (const subnet of subnets) {
-      for (let i = 0; i < shape.instances; i++) {
-        const placement = driver.kind === 'OPENSTACK' ? [network.id] : [subnet.id];
-        const instanceId = await finish(t, await t.createInstance({ name: `${subnet.name}-vm${i}`, imageId: image.id, flavorId: flavor.id, networkIds: placement, keyPairName: 'console-key' }));
-        const volumeId = await finish(t, await t.createVolume({ name: `${subnet.name}-vm${i}-data`, sizeGb: 1 }));
-        await finish(t, await t.attachVolume(volumeId, instanceId));
-        const ipId = await finish(t, await t.allocateFloatingIp({ bandwidthMbps: 2, networkId: network.id }));
-        await finish(t, await t.associateFloatingIp(ipId, instanceId));
-      }
-    }
-  }
-}
 
 async function registerDatacenters(): Promise<Record<'OPENSTACK' | 'CLOUDSTACK', string>> {
   const ids = {} as Record<'OPENSTACK' | 'CLOUDSTACK', string>;
@@ -86,7 +46,7 @@ async function registerDatacenters(): Promise<Record<'OPENSTACK' | 'CLOUDSTACK',
 }
 
 /** A user registered in both datacenters, its estate built in each through its own credentials. */
-async function tenantWith(name: 'big' | 'small', shape: Estate, dcs: Record<'OPENSTACK' | 'CLOUDSTACK', string>): Promise<void> {
+async function tenantWith(name: 'big' | 'small', shape: EstateShape, dcs: Record<'OPENSTACK' | 'CLOUDSTACK', string>): Promise<void> {
   const created = await gw.gql('mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { username: name, password: `${name}-password`, ctAccountId: `acct-${name}` } }, { token: admin });
   const userId = (created.data as { createUser: { id: string } }).createUser.id;
   const registry = new CloudRegistry({ log, observer: null });
@@ -95,28 +55,15 @@ async function tenantWith(name: 'big' | 'small', shape: Estate, dcs: Record<'OPE
     if (res.errors || res.data.registerTenancy.tenancy.status !== 'ACTIVE') throw new Error(res.text);
     const [row] = await store.db.select().from(tenancies).where(eq(tenancies.id, localOf(res.data.registerTenancy.tenancy.id)));
     const credentials = gw.app.deps.secrets.openJson<TenantCredentials>(row.credentials!, `tenancy:${row.id}:credentials`);
-    if (kind === 'CLOUDSTACK') await unlimit(`ct_acct-${name}`);
+    if (kind === 'CLOUDSTACK') await unlimitCloudStackAccount(cs, `ct_acct-${name}`, log);
     const driver = registry.driver(kind === 'OPENSTACK' ? os.endpoint(`os-${name}`, 'os') : cs.endpoint(`cs-${name}`, 'cs'), 'v1');
-    await build(driver, driver.tenant(credentials), shape);
+    await buildEstate(driver, driver.tenant(credentials), shape);
   }
   tokens[name] = await gw.login(name, `${name}-password`);
 }
 
 const localOf = (globalId: string) => (JSON.parse(Buffer.from(globalId, 'base64url').toString()) as string[])[1];
 
-/** Unlimited CloudStack resources for one account (updateResourceLimit, as a root admin would). */
-async function unlimit(account: string): Promise<void> {
-  const client = new CloudStackClient({
-    endpoint: cs.endpoint('cs-admin', 'cs'),
-    upstream: new Upstream('cs', log, null),
-    log,
-    auth: { kind: 'keys', apiKey: cs.admin.apiKey, secretKey: cs.admin.secretKey },
-    role: 'admin',
-  });
-  for (const resourcetype of [0, 1, 2, 6, 7, 8, 9, 10]) {
-    await client.call('updateResourceLimit', { account, domainid: cs.admin.domainId, resourcetype: String(resourcetype), max: '-1' });
-  }
-}
 
 const stats = async () =>
   Promise.all([os, cs].map(async (sim) => (await (await fetch(`${sim.url}/_sim/stats`)).json()) as { total: number; operations: Record<string, number> }));
