@@ -1,4 +1,4 @@
-import { unique, useCloudGateway } from '../support/cloud';
+import { instanceInput, unique, useCloudGateway } from '../support/cloud';
 
 // Simulated builds take seconds here (time scale 3): long enough to cancel one under way.
 const f = useCloudGateway({ SIM_TIME_SCALE: '3' });
@@ -7,20 +7,10 @@ const JOB = 'query($id: ID!) { job(id: $id) { status cancelRequestedAt error { c
 
 it('stops a running job at its next poll: CANCELLED, the mutation told why', async () => {
   const name = unique('cancel');
-  const { node } = await f.ok(
-    'query($id: ID!) { node(id: $id) { ... on Tenancy { datacenter { images { id status name } flavors { id diskGb } } } } }',
-    { id: f.alice.tenancy.OPENSTACK },
-    f.alice.token,
-  );
-  const image = node.datacenter.images.find((i: { status: string; name: string }) => i.status === 'ACTIVE' && !/broken/i.test(i.name));
-  const { createNetwork } = await f.ok(
-    'mutation($input: CreateNetworkInput!) { createNetwork(input: $input) { network { id } } }',
-    { input: { tenancyId: f.alice.tenancy.OPENSTACK, name: `${name}-net`, subnet: { name: 's', cidr: '10.71.1.0/24' } } },
-    f.alice.token,
-  );
+  const input = await instanceInput(f, f.alice, 'OPENSTACK', name);
   const creating = f.gw.gql(
     'mutation($input: CreateInstanceInput!) { createInstance(input: $input) { job { id } } }',
-    { input: { tenancyId: f.alice.tenancy.OPENSTACK, name, imageId: image.id, flavorId: node.datacenter.flavors.at(-1).id, networkId: createNetwork.network.id } },
+    { input },
     { token: f.alice.token },
   );
   let jobId: string | undefined;

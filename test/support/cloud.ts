@@ -152,13 +152,8 @@ export interface Booted {
   name: string;
 }
 
-/**
- * A RUNNING instance of `tenant` on a network of its own, made through the graph: the
- * smallest flavor whose disk holds the first bootable image. `rootDiskGb` boots it from a
- * volume (OpenStack), so that it has a system disk to list.
- */
-export async function bootInstance(f: CloudFixture, tenant: Tenant, cloud: Cloud, options: { rootDiskGb?: number } = {}): Promise<Booted> {
-  const name = unique('vm');
+/** The input of a createInstance for `tenant`: the first bootable image, the smallest flavor whose disk holds it, and a new network of its own. */
+export async function instanceInput(f: CloudFixture, tenant: Tenant, cloud: Cloud, name: string) {
   const octet = 100 + (Number(name.split('-').pop()) % 150);
   const { node: tenancy } = await f.ok(
     'query($id: ID!) { node(id: $id) { ... on Tenancy { datacenter { images { id status name minDiskGb } flavors { id cpu memoryMb diskGb } } } } }',
@@ -172,11 +167,21 @@ export async function bootInstance(f: CloudFixture, tenant: Tenant, cloud: Cloud
     { input: { tenancyId: tenant.tenancy[cloud], name: `${name}-net`, cidr: `10.${octet}.0.0/16`, subnet: { name: `${name}-a`, cidr: `10.${octet}.1.0/24` } } },
     tenant.token,
   );
+  return { tenancyId: tenant.tenancy[cloud], name, imageId: image.id as string, flavorId: flavor.id as string, networkId: createNetwork.network.id as string };
+}
+
+/**
+ * A RUNNING instance of `tenant` on a network of its own, made through the graph (see
+ * instanceInput). `rootDiskGb` boots it from a volume (OpenStack), so that it has a system
+ * disk to list.
+ */
+export async function bootInstance(f: CloudFixture, tenant: Tenant, cloud: Cloud, options: { rootDiskGb?: number } = {}): Promise<Booted> {
+  const input = await instanceInput(f, tenant, cloud, unique('vm'));
   const { createInstance } = await f.ok(
     'mutation($input: CreateInstanceInput!) { createInstance(input: $input) { instance { id status } } }',
-    { input: { tenancyId: tenant.tenancy[cloud], name, imageId: image.id, flavorId: flavor.id, networkId: createNetwork.network.id, rootDiskGb: options.rootDiskGb ?? null } },
+    { input: { ...input, rootDiskGb: options.rootDiskGb ?? null } },
     tenant.token,
   );
-  if (createInstance.instance?.status !== 'RUNNING') throw new Error(`instance ${name} is ${createInstance.instance?.status}`);
-  return { id: createInstance.instance.id, networkId: createNetwork.network.id, name };
+  if (createInstance.instance?.status !== 'RUNNING') throw new Error(`instance ${input.name} is ${createInstance.instance?.status}`);
+  return { id: createInstance.instance.id, networkId: input.networkId, name: input.name };
 }
