@@ -39,18 +39,37 @@ export interface Clouds {
   /** Latency added to every cloud call from now on (the simulators' fault API). */
   setLatency(ms: number): Promise<void>;
   stats(): Promise<Record<Kind, SimStatsSnapshot>>;
+  /** The cloud calls that arrive while `run` runs, each with its arrival in ms after the start. */
+  trace(run: () => Promise<unknown>): Promise<TracedCall[]>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface TracedCall {
+  kind: Kind;
+  operation: string;
+  atMs: number;
+}
+
 export async function startClouds(options: { timeScale?: number } = {}): Promise<Clouds> {
   const timeScale = options.timeScale ?? 0;
-  const os = await startOpenStackSimulator({ timeScale, quotas: LARGE_QUOTAS });
-  const cs = await startCloudStackSimulator({ timeScale });
+  let tracing: { start: number; calls: TracedCall[] } | null = null;
+  const onCall = (kind: Kind) => (operation: string) => tracing?.calls.push({ kind, operation, atMs: performance.now() - tracing.start });
+  const os = await startOpenStackSimulator({ timeScale, quotas: LARGE_QUOTAS, onCall: onCall('OPENSTACK') });
+  const cs = await startCloudStackSimulator({ timeScale, onCall: onCall('CLOUDSTACK') });
   const urls = [os.url, cs.url];
   return {
     os,
     cs,
+    async trace(run) {
+      tracing = { start: performance.now(), calls: [] };
+      try {
+        await run();
+        return tracing.calls;
+      } finally {
+        tracing = null;
+      }
+    },
     async setLatency(ms) {
       for (const url of urls) {
         const res = await fetch(`${url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: ms }) });
@@ -189,9 +208,13 @@ export interface GatewayProcess {
 
 /**
  * The gateway's own entry point (`src/main.ts`, as built for the benchmarks) in a process of its
- * own, on `cpu` when given (taskset), with `env` plus the listening port.
+ * own, on `cpu` when given (taskset), with `env` plus the listening port. It is ready when its
+ * `/readyz` answers, or, with `ready`, when its output matches that (a worker serves no HTTP).
  */
-export async function gatewayProcess(env: Record<string, string | undefined>, options: { cpu?: number; entry?: string; args?: string[]; port?: number } = {}): Promise<GatewayProcess> {
+export async function gatewayProcess(
+  env: Record<string, string | undefined>,
+  options: { cpu?: number; entry?: string; args?: string[]; port?: number; ready?: RegExp } = {},
+): Promise<GatewayProcess> {
   const entry = path.join(distRoot, options.entry ?? 'src/main.js');
   const port = options.port ?? (await freePort());
   const argv = [...(options.args ?? []), entry];
@@ -212,7 +235,7 @@ export async function gatewayProcess(env: Record<string, string | undefined>, op
       child.kill('SIGKILL');
       throw new Error(`gateway not ready within 60 s:\n${out}`);
     }
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    const ready = options.ready ? options.ready.test(out) : await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     if (ready) break;
     await new Promise((r) => setTimeout(r, 100));
   }

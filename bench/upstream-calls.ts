@@ -16,7 +16,7 @@ import { gqlAt, openWorld, startClouds, type Kind } from './harness';
  * subnets × 20 instances), so that every instance is in the answer. OpenStack places an
  * instance on a network, not a subnet, hence one subnet per network.
  */
-const SIZES: { instances: number; shape: EstateShape }[] = [
+export const SIZES: { instances: number; shape: EstateShape }[] = [
   { instances: 10, shape: { networks: 1, subnets: 1, instances: 5 } },
   { instances: 100, shape: { networks: 5, subnets: 1, instances: 10 } },
   { instances: 1000, shape: { networks: 25, subnets: 1, instances: 20, floatingIpEvery: 5 } },

@@ -404,6 +404,12 @@ export interface AdminDriver extends CatalogReader {
 
 /** A tenant's view, through its own credentials: it sees and touches only its own resources. */
 export interface TenantDriver extends CatalogReader {
+  /**
+   * A view of the same tenant for one request's reads: each collection a list needs is read from
+   * the cloud once and every later list of it is answered from that read, filtered here. Writes
+   * pass through. A new snapshot sees the cloud as it is now.
+   */
+  snapshot(): TenantDriver;
   listNetworks(filter?: ListFilter): Promise<Network[]>;
   /** Network + first subnet + (OpenStack) router with its gateway on the external network and an interface on the subnet. */
   createNetwork(spec: NetworkSpec): Promise<Operation<Network>>;

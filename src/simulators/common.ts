@@ -33,6 +33,8 @@ export interface SimOptions {
   timeScale?: number;
   /** Latency added to every call, ms (benchmarks). @default 0 */
   latencyMs?: number;
+  /** Told of every cloud call as it arrives (benchmarks: which calls wait on which). */
+  onCall?: (operation: string) => void;
 }
 
 /** Counts calls per operation; an operation is what the cloud would log (`nova.servers.detail`, `listVirtualMachines`). */
@@ -116,7 +118,7 @@ export class SimClock {
 
 export async function startSimServer(
   handler: SimHandler,
-  options: { port?: number; host?: string; latencyMs?: number; onReset?: () => void } = {},
+  options: { port?: number; host?: string; latencyMs?: number; onReset?: () => void; onCall?: (operation: string) => void } = {},
 ): Promise<RunningSim> {
   const stats = new SimStats();
   let faults: Faults = { ...NO_FAULTS, latencyMs: options.latencyMs ?? 0 };
@@ -149,6 +151,7 @@ export async function startSimServer(
     const simReq: SimRequest = { method: req.method ?? 'GET', url, headers: req.headers, body, json };
     const operation = handler.operation(simReq);
     stats.count(operation);
+    options.onCall?.(operation);
 
     if (faults.outage) {
       req.socket.destroy();

@@ -284,6 +284,38 @@ describe.each(Object.keys(fixtures) as (keyof typeof fixtures)[])('the %s driver
       expect((await f.a.listInstances({ parentIds: [network.id] })).map((i) => i.id)).toContain(instanceId);
     });
 
+    it('a snapshot answers a request’s lists as the cloud does, reading each collection once, and a new one sees a change', async () => {
+      const reads = (t: TenantDriver) =>
+        Promise.all([
+          t.listNetworks(),
+          t.listSubnets({ parentIds: [network.id] }),
+          t.listSubnets({ ids: [subnet.id] }),
+          t.ipAvailability([network.id]),
+          t.listInstances({ parentIds: [network.id] }),
+          t.listInstances(),
+          t.listVolumes({ parentIds: [instanceId] }),
+          t.listVolumes(),
+        ]);
+      const direct = await reads(f.a);
+      const snapshot = f.a.snapshot();
+      const before = await calls(f.sim);
+      const shared = await reads(snapshot);
+      const after = await calls(f.sim);
+      expect(shared).toEqual(direct);
+      const made = Object.entries(after.operations).filter(([op, n]) => n !== (before.operations[op] ?? 0)).map(([op, n]) => [op, n - (before.operations[op] ?? 0)]);
+      expect(made.length).toBeGreaterThan(0);
+      expect(made.filter(([, n]) => n !== 1)).toEqual([]);
+      // The same reads again cost nothing: the snapshot answers them.
+      await reads(snapshot);
+      expect((await calls(f.sim)).total).toBe(after.total);
+      // A change is not in the old snapshot, and is in a new one.
+      await settleOk(f.a, await f.a.createVolume({ name: 'snap-vol', sizeGb: 1 }));
+      expect((await snapshot.listVolumes()).some((v) => v.name === 'snap-vol')).toBe(false);
+      const fresh = await f.a.snapshot().listVolumes();
+      expect(fresh.some((v) => v.name === 'snap-vol')).toBe(true);
+      await settleOk(f.a, await f.a.deleteVolume(fresh.find((v) => v.name === 'snap-vol')!.id));
+    });
+
     it('an instance placed with a group reads back with that group', async () => {
       const group = await f.a.createSecurityGroup({ name: 'app', description: 'app servers' });
       const op = await f.a.createInstance({ name: 'app-1', imageId: image.id, flavorId: flavor.id, networkIds: f.placement(network, subnet), securityGroupIds: [group.id] });

@@ -164,8 +164,10 @@ describe('a datacenter that fails', () => {
 
 /*
  * Per operation, for any size of estate, as the drivers document their calls (tokens and the
- * drivers' own catalogue caches are warm). Each level of the query is one batched list per
- * tenancy; fields that need the same list share one load.
+ * drivers' own catalogue caches are warm): one call per kind the query touches. Each level of
+ * the query is one batched list per tenancy, and the request's reads of one collection for
+ * different fields (a network's subnets and its IP availability, an instance's ports) share
+ * one read of it (`TenantDriver.snapshot()`).
  */
 const EXPECTED_OPENSTACK: Record<string, number> = {
   // quota: Nova, Cinder and Neutron limits
@@ -174,12 +176,10 @@ const EXPECTED_OPENSTACK: Record<string, number> = {
   'neutron.quotas.details': 1,
   // keyPairs (instances' keyPair fields reuse the list)
   'nova.keypairs.list': 1,
-  // networks (networks, their subnets, router ports) and ipAvailability (networks, subnets, ports)
-  'neutron.networks.list': 2,
-  // + the subnets of every network in one call
-  'neutron.subnets.list': 3,
-  // + the instances' ports
-  'neutron.ports.list': 3,
+  // networks, their subnets and ports: for the networks page, ipAvailability, the subnets of every network and the instances' ports
+  'neutron.networks.list': 1,
+  'neutron.subnets.list': 1,
+  'neutron.ports.list': 1,
   // instances of every network
   'nova.servers.detail': 1,
   // flavor, image, zone of every instance: the datacenter's catalogue, once
@@ -198,12 +198,12 @@ const EXPECTED_CLOUDSTACK: Record<string, number> = {
   listSSHKeyPairs: 1,
   // networks are VPCs (tiers ride inside)
   listVPCs: 1,
-  // ipAvailability (tiers) + the subnets of every network + the tiers' ACL lists of every instance
-  listNetworks: 3,
-  // ipAvailability (VM addresses) + the instances of every network
-  listVirtualMachines: 2,
-  // the instances' disks (inside listInstances) + volumes of every instance
-  listVolumes: 2,
+  // the tiers: for ipAvailability, the subnets of every network and the tiers' ACL lists of every instance
+  listNetworks: 1,
+  // for ipAvailability and the instances of every network
+  listVirtualMachines: 1,
+  // the instances' disks and the volumes of every instance
+  listVolumes: 1,
   listPublicIpAddresses: 1,
   // the instances' security groups: the ACL lists of their tiers, with their rules
   listNetworkACLLists: 1,

@@ -56,6 +56,8 @@ type Inner = Record<string, unknown>;
 
 export class CloudStackClient {
   private session: Promise<Session> | null = null;
+  /** A snapshot's lists, by command, parameters and item key (`snapshot()`). */
+  private reads: Map<string, Promise<unknown[]>> | null = null;
   private readonly secrets: string[];
 
   constructor(private readonly options: ClientOptions) {
@@ -100,6 +102,39 @@ export class CloudStackClient {
    * own page size), then `page=2…` with that page size until `count` items are in.
    */
   async list<T>(command: string, params: Params, itemKey: string): Promise<T[]> {
+    if (this.reads) {
+      const key = `${command}?${new URLSearchParams(Object.entries(params).sort(([a], [b]) => a.localeCompare(b))).toString()}#${itemKey}`;
+      let pending = this.reads.get(key) as Promise<T[]> | undefined;
+      if (!pending) {
+        pending = this.listAll<T>(command, params, itemKey);
+        pending.catch(() => this.reads?.delete(key));
+        this.reads.set(key, pending);
+      }
+      return pending;
+    }
+    return this.listAll<T>(command, params, itemKey);
+  }
+
+  /**
+   * The same account for one request's reads: a list asked again with the same parameters is
+   * answered from the first answer (every page), not from the cloud.
+   */
+  snapshot(): CloudStackClient {
+    const copy = new CloudStackClient(this.options);
+    copy.session = this.session;
+    copy.reads = new Map();
+    return copy;
+  }
+
+  /**
+   * Parameters that only narrow a list its caller filters itself anyway: kept for the cloud,
+   * dropped in a snapshot, where the whole list is read once and every caller shares it.
+   */
+  narrow(params: Params): Params {
+    return this.reads ? {} : params;
+  }
+
+  private async listAll<T>(command: string, params: Params, itemKey: string): Promise<T[]> {
     const first = await this.call(command, params);
     const items = ((first[itemKey] as T[] | undefined) ?? []).slice();
     const count = typeof first.count === 'number' ? first.count : items.length;

@@ -50,7 +50,7 @@ export class InstanceArea {
   private async tierAcls(vms: CsVm[]): Promise<Map<string, string>> {
     const vpcs = [...new Set(vms.flatMap((vm) => (vm.nic ?? []).map((n) => n.vpcid).filter((id): id is string => !!id)))];
     if (!vpcs.length) return new Map();
-    const tiers = await this.client.list<CsNetwork>('listNetworks', vpcs.length === 1 ? { vpcid: vpcs[0] } : {}, 'network');
+    const tiers = await this.client.list<CsNetwork>('listNetworks', this.client.narrow(vpcs.length === 1 ? { vpcid: vpcs[0] } : {}), 'network');
     return new Map(tiers.filter((t) => t.vpcid && t.aclid && !BUILT_IN_LISTS.has(t.aclname ?? '')).map((t) => [t.id, t.aclid!]));
   }
 

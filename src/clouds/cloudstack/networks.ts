@@ -2,7 +2,6 @@ import { CloudError, type ChildFilter, type IpAvailability, type ListFilter, typ
 import { pick, type Offerings } from './catalog';
 import { cidrContains, cidrsOverlap, parseCidr, tierAddressing, usableHosts, type TierAddressing } from './cidr';
 import type { CloudStackClient } from './client';
-import type { Params } from './signing';
 import { toNetwork, toSubnet } from './mappers';
 import { badInput, doneOperation, jobOperation, notFound } from './results';
 import { DEFAULT_GROUP } from './security-groups';
@@ -118,7 +117,7 @@ export class NetworkArea {
   /** listNetworks: 1 call (+ pages), narrowed to the VPC when one parent is given. */
   async listSubnets(filter: ChildFilter = {}): Promise<Subnet[]> {
     if ((filter.ids && !filter.ids.length) || (filter.parentIds && !filter.parentIds.length)) return [];
-    const params: Params = filter.parentIds?.length === 1 ? { vpcid: filter.parentIds[0] } : {};
+    const params = this.client.narrow(filter.parentIds?.length === 1 ? { vpcid: filter.parentIds[0] } : {});
     const parents = filter.parentIds ? new Set(filter.parentIds) : null;
     const tiers = await this.client.list<CsNetwork>('listNetworks', params, 'network');
     return pick(tiers, filter.ids)
@@ -166,7 +165,7 @@ export class NetworkArea {
   async ipAvailability(networkIds: readonly string[]): Promise<IpAvailability[]> {
     if (!networkIds.length) return [];
     const wanted = new Set(networkIds);
-    const scope: Params = networkIds.length === 1 ? { vpcid: networkIds[0] } : {};
+    const scope = this.client.narrow(networkIds.length === 1 ? { vpcid: networkIds[0] } : {});
     const [tiers, vms] = await Promise.all([
       this.client.list<CsNetwork>('listNetworks', scope, 'network'),
       this.client.list<CsVm>('listVirtualMachines', scope, 'virtualmachine'),

@@ -45,7 +45,11 @@ export class CloudStackTenantDriver extends CloudStackCatalog implements TenantD
   private readonly instances: InstanceArea;
   private readonly volumes: VolumeArea;
 
-  constructor(client: CloudStackClient, cache: OfferingCache, log: Logger) {
+  constructor(
+    client: CloudStackClient,
+    private readonly cache: OfferingCache,
+    private readonly log: Logger,
+  ) {
     super(client);
     const offerings = new Offerings(client, cache);
     this.offerings = offerings;
@@ -55,6 +59,10 @@ export class CloudStackTenantDriver extends CloudStackCatalog implements TenantD
     this.ips = new FloatingIpArea(client, log);
     this.instances = new InstanceArea(client, offerings);
     this.volumes = new VolumeArea(client, offerings);
+  }
+
+  snapshot(): TenantDriver {
+    return new CloudStackTenantDriver(this.client.snapshot(), this.cache, this.log);
   }
 
   listNetworks(filter?: ListFilter): Promise<Network[]> {

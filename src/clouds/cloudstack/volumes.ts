@@ -1,7 +1,6 @@
 import type { BackupSpec, ChildFilter, Operation, Volume, VolumeBackup, VolumeSpec } from '../driver';
 import { pick, type Offerings } from './catalog';
 import type { CloudStackClient } from './client';
-import type { Params } from './signing';
 import { TAG, toBackup, toVolume } from './mappers';
 import { badInput, doneOperation, jobOperation } from './results';
 import type { CsSnapshot, CsVolume } from './wire';
@@ -20,10 +19,10 @@ export class VolumeArea {
     return this.client.datacenter;
   }
 
-  /** listVolumes: 1 call (all ids in one), else 1 (by `virtualmachineid` when one instance is asked for); + pages. */
+  /** listVolumes: 1 call (all ids in one), else 1 (by `virtualmachineid` when one instance is asked for, outside a snapshot); + pages. */
   async list(filter: ChildFilter = {}): Promise<Volume[]> {
     if ((filter.ids && !filter.ids.length) || (filter.parentIds && !filter.parentIds.length)) return [];
-    const scope: Params = filter.parentIds?.length === 1 ? { virtualmachineid: filter.parentIds[0] } : {};
+    const scope = this.client.narrow(filter.parentIds?.length === 1 ? { virtualmachineid: filter.parentIds[0] } : {});
     let volumes = filter.ids
       ? await this.client.listByIds<CsVolume>('listVolumes', scope, 'volume', filter.ids)
       : await this.client.list<CsVolume>('listVolumes', scope, 'volume');
@@ -70,10 +69,10 @@ export class VolumeArea {
     return doneOperation<null>(id, null);
   }
 
-  /** listSnapshots: 1 call (all ids in one), else 1 (by `volumeid` when one volume is asked for); + pages. */
+  /** listSnapshots: 1 call (all ids in one), else 1 (by `volumeid` when one volume is asked for, outside a snapshot); + pages. */
   async listBackups(filter: ChildFilter = {}): Promise<VolumeBackup[]> {
     if ((filter.ids && !filter.ids.length) || (filter.parentIds && !filter.parentIds.length)) return [];
-    const scope: Params = filter.parentIds?.length === 1 ? { volumeid: filter.parentIds[0] } : {};
+    const scope = this.client.narrow(filter.parentIds?.length === 1 ? { volumeid: filter.parentIds[0] } : {});
     let snapshots = filter.ids
       ? await this.client.listByIds<CsSnapshot>('listSnapshots', scope, 'snapshot', filter.ids)
       : await this.client.list<CsSnapshot>('listSnapshots', scope, 'snapshot');

@@ -1,5 +1,5 @@
 import type { BackupSpec, BackupStatus, ChildFilter, Operation, OperationHandle, Volume, VolumeBackup, VolumeSpec, VolumeStatus } from '../driver';
-import { conflict, nullIfEmpty, query, type Ctx } from './context';
+import { conflict, nullIfEmpty, query, readOnce, type Ctx } from './context';
 
 /*
  * Cinder volumes and backups at microversion 3.60. Cinder has no id filter for tenants, so
@@ -85,7 +85,9 @@ const backupHandle = (id: string, success: string[], failure: string[]): Operati
 /** 1 call (+ pages) for any number of ids or instances. */
 export async function listVolumes(ctx: Ctx, filter: ChildFilter = {}): Promise<Volume[]> {
   if ((filter.ids && !filter.ids.length) || (filter.parentIds && !filter.parentIds.length)) return [];
-  const volumes = await ctx.session.collect<WireVolume>('volume', { operation: 'cinder.volumes.detail', method: 'GET', path: '/volumes/detail', what: 'Listing volumes' }, 'volumes');
+  const volumes = await readOnce(ctx, 'volumes', () =>
+    ctx.session.collect<WireVolume>('volume', { operation: 'cinder.volumes.detail', method: 'GET', path: '/volumes/detail', what: 'Listing volumes' }, 'volumes'),
+  );
   return volumes
     .filter((v) => !filter.ids || filter.ids.includes(v.id))
     .filter((v) => !filter.parentIds || v.attachments?.some((a) => filter.parentIds!.includes(a.server_id)))
@@ -148,12 +150,14 @@ export async function deleteVolume(ctx: Ctx, id: string): Promise<Operation<null
 /** 1 call (+ pages): the project's backups, filtered locally by id and volume. */
 export async function listBackups(ctx: Ctx, filter: ChildFilter = {}): Promise<VolumeBackup[]> {
   if ((filter.ids && !filter.ids.length) || (filter.parentIds && !filter.parentIds.length)) return [];
-  // One volume: Cinder filters by volume_id itself; several: one list for all, filtered here.
-  const params = filter.parentIds?.length === 1 ? { volume_id: filter.parentIds[0] } : {};
-  const backups = await ctx.session.collect<WireBackup>(
-    'volume',
-    { operation: 'cinder.backups.detail', method: 'GET', path: '/backups/detail', query: query(params), what: 'Listing volume backups' },
-    'backups',
+  // One volume: Cinder filters by volume_id itself; several, or in a snapshot: one list for all, filtered here.
+  const params = filter.parentIds?.length === 1 && !ctx.reads ? { volume_id: filter.parentIds[0] } : {};
+  const backups = await readOnce(ctx, params.volume_id ? null : 'backups', () =>
+    ctx.session.collect<WireBackup>(
+      'volume',
+      { operation: 'cinder.backups.detail', method: 'GET', path: '/backups/detail', query: query(params), what: 'Listing volume backups' },
+      'backups',
+    ),
   );
   return backups
     .filter((b) => !filter.ids || filter.ids.includes(b.id))

@@ -28,6 +28,28 @@ export interface Ctx {
   endpoint: DatacenterEndpoint;
   log: Logger;
   shared: SharedCache;
+  /**
+   * A request's snapshot (`TenantDriver.snapshot()`): each collection the project sees, read
+   * once and filtered here by every list that asks for part of it. Absent, every list asks the cloud.
+   */
+  reads?: Map<string, Promise<unknown[]>>;
+}
+
+/**
+ * A whole collection, through the request's snapshot when there is one (`key` null: not a
+ * whole collection, always asked): the first asker's call (every page) is shared by the rest;
+ * a failed read is not kept, so the next asker tries again.
+ */
+export function readOnce<T>(ctx: Ctx, key: string | null, read: () => Promise<T[]>): Promise<T[]> {
+  const reads = ctx.reads;
+  if (!reads || key === null) return read();
+  let pending = reads.get(key) as Promise<T[]> | undefined;
+  if (!pending) {
+    pending = read();
+    pending.catch(() => reads.delete(key));
+    reads.set(key, pending);
+  }
+  return pending;
 }
 
 /** Ids per request in repeated-key filters: ~40 characters each keeps a URL under 8 KB. */

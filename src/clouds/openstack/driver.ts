@@ -55,6 +55,12 @@
  *   createBackup, deleteBackup   1
  *   restoreBackup            2 (restore, new volume)
  *   quota                    3 (nova limits, cinder limits, neutron quota details)
+ *
+ * In a snapshot (a request's reads), networks, subnets, ports, servers, volumes and backups
+ * are each read once, whole (+ pages), and every list of them is filtered from that read: a
+ * request's lists cost one call per collection, whatever their filters. Listing networks
+ * starts the subnets and ports beside the networks, listing instances the ports beside the
+ * servers.
  */
 import type { Logger } from '../../logger';
 import type {
@@ -132,6 +138,7 @@ class OpenStackAdmin extends OpenStackCatalog implements AdminDriver {
 }
 
 class OpenStackTenant extends OpenStackCatalog implements TenantDriver {
+  snapshot = () => new OpenStackTenant({ ...this.ctx, reads: new Map() });
   listNetworks = (filter?: ListFilter) => neutron.listNetworks(this.ctx, filter);
   createNetwork = (spec: Parameters<TenantDriver['createNetwork']>[0]) => neutron.createNetwork(this.ctx, spec);
   updateNetwork = (id: string, changes: { name?: string; description?: string | null }) => neutron.updateNetwork(this.ctx, id, changes);

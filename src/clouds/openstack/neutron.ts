@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import type { ChildFilter, IpAvailability, ListFilter, Network, NetworkSpec, NetworkStatus, Operation, Subnet, SubnetSpec } from '../driver';
 import { CloudError } from '../driver';
-import { badInput, conflict, IDS_PER_REQUEST, nullIfEmpty, query, step, type Ctx } from './context';
+import { badInput, conflict, IDS_PER_REQUEST, nullIfEmpty, query, readOnce, step, type Ctx } from './context';
 
 /*
  * Neutron networks ("VPCs"), subnets, the router that joins them to the external network, and
@@ -60,6 +60,11 @@ export async function neutronList<T>(
 ): Promise<T[]> {
   const path = `/${plural.replace(/_/g, '-')}`;
   const what = `Listing ${plural.replace(/_/g, ' ')}`;
+  const wanted = { ...filters, ...(batch && batch.values !== undefined ? { [batch.key]: batch.values } : {}) };
+  if (ctx.reads && SNAPSHOT_COLLECTIONS.has(plural) && Object.keys(wanted).every((key) => LOCAL_FILTERS.has(key))) {
+    const all = await readOnce<T>(ctx, plural, () => ctx.session.collect<T>('network', { operation, method: 'GET', path, query: new URLSearchParams(), what }, plural));
+    return all.filter((item) => matches(item as Record<string, unknown>, wanted));
+  }
   if (!batch || batch.values === undefined) {
     return ctx.session.collect<T>('network', { operation, method: 'GET', path, query: query(filters), what }, plural);
   }
@@ -72,6 +77,29 @@ export async function neutronList<T>(
     return all.filter((item) => wanted.has(String((item as Record<string, unknown>)[batch.key])));
   }
   return ctx.session.collect<T>('network', { operation, method: 'GET', path, query: query({ ...filters, [batch.key]: unique }), what }, plural);
+}
+
+/**
+ * What a request's snapshot reads whole (one call each, then filtered here), and the filters it
+ * can apply itself: Neutron's equality filters, a list meaning any of its values. A list with
+ * any other filter (tags, fixed IPs…) still asks the cloud.
+ */
+const SNAPSHOT_COLLECTIONS = new Set(['networks', 'subnets', 'ports']);
+const LOCAL_FILTERS = new Set(['id', 'network_id', 'device_id', 'device_owner', 'project_id', 'router:external']);
+
+function matches(item: Record<string, unknown>, filters: Record<string, string | readonly string[] | undefined>): boolean {
+  for (const [key, value] of Object.entries(filters)) {
+    if (value === undefined) continue;
+    const actual = String(item[key]);
+    if (typeof value === 'string' ? actual !== value : !value.includes(actual)) return false;
+  }
+  return true;
+}
+
+/** Starts the snapshot's reads of these collections now, so that they run beside the call that will need them. */
+export function prefetch(ctx: Ctx, plurals: ('subnets' | 'ports')[]): void {
+  if (!ctx.reads) return;
+  for (const plural of plurals) void neutronList(ctx, plural, `neutron.${plural}.list`, {}).catch(() => undefined);
 }
 
 export async function projectId(ctx: Ctx): Promise<string> {
@@ -147,6 +175,7 @@ async function enrich(ctx: Ctx, networks: WireNetwork[]): Promise<Network[]> {
 
 export async function listNetworks(ctx: Ctx, filter: ListFilter = {}): Promise<Network[]> {
   if (filter.ids && !filter.ids.length) return [];
+  prefetch(ctx, ['subnets', 'ports']);
   const project = await projectId(ctx);
   const networks = await neutronList<WireNetwork>(ctx, 'networks', 'neutron.networks.list', { project_id: project }, { key: 'id', values: filter.ids });
   return enrich(ctx, networks);

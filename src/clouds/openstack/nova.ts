@@ -14,8 +14,8 @@ import type {
   Zone,
 } from '../driver';
 import { CloudError } from '../driver';
-import { badInput, query, type Ctx, type WireFlavor } from './context';
-import { portsOfDevices, type WirePort } from './neutron';
+import { badInput, query, readOnce, type Ctx, type WireFlavor } from './context';
+import { portsOfDevices, prefetch, type WirePort } from './neutron';
 import { generateSshKeyPair } from './sshkeys';
 
 /*
@@ -160,10 +160,12 @@ async function enrich(ctx: Ctx, servers: WireServer[]): Promise<Instance[]> {
 }
 
 async function allServers(ctx: Ctx, params: Record<string, string> = {}): Promise<WireServer[]> {
-  return ctx.session.collect<WireServer>(
-    'compute',
-    { operation: 'nova.servers.detail', method: 'GET', path: '/servers/detail', query: query(params), what: 'Listing servers' },
-    'servers',
+  return readOnce(ctx, Object.keys(params).length ? null : 'servers', () =>
+    ctx.session.collect<WireServer>(
+      'compute',
+      { operation: 'nova.servers.detail', method: 'GET', path: '/servers/detail', query: query(params), what: 'Listing servers' },
+      'servers',
+    ),
   );
 }
 
@@ -174,6 +176,8 @@ async function allServers(ctx: Ctx, params: Record<string, string> = {}): Promis
  */
 export async function listInstances(ctx: Ctx, filter: ChildFilter = {}): Promise<Instance[]> {
   if ((filter.ids && !filter.ids.length) || (filter.parentIds && !filter.parentIds.length)) return [];
+  // In a snapshot the ports are the project's whole list: read beside the servers, not after.
+  prefetch(ctx, ['ports']);
   let servers = await allServers(ctx);
   if (filter.ids) servers = servers.filter((s) => filter.ids!.includes(s.id));
   const instances = await enrich(ctx, servers);

@@ -17,7 +17,9 @@ import type {
  * One tenancy's loaders for one request: every id or parent id a level of the query asks for
  * becomes one batched driver call, so the upstream calls of a query depend on the tenancies
  * and kinds it touches, never on how many resources it returns. Lists prime the by-id loaders,
- * so a resource listed once is not fetched again by id.
+ * so a resource listed once is not fetched again by id. They read through a snapshot of the
+ * tenant (`TenantDriver.snapshot()`): lists of one collection for different fields (a network's
+ * subnets, its IP availability, an instance's ports) share one read of it.
  */
 export class TenancyLoaders {
   readonly networks: DataLoader<string, Network | null>;
@@ -40,35 +42,39 @@ export class TenancyLoaders {
   private readonly everything = new Map<string, Promise<unknown[]>>();
   private quotaPromise: Promise<Quota> | null = null;
 
-  constructor(private readonly driver: TenantDriver) {
-    this.networks = byIds((ids) => driver.listNetworks({ ids }), (n) => n.id);
-    this.subnets = byIds((ids) => driver.listSubnets({ ids }), (s) => s.id);
-    this.instances = byIds((ids) => driver.listInstances({ ids }), (i) => i.id);
-    this.volumes = byIds((ids) => driver.listVolumes({ ids }), (v) => v.id);
-    this.backups = byIds((ids) => driver.listBackups({ ids }), (b) => b.id);
-    this.floatingIps = byIds((ids) => driver.listFloatingIps({ ids }), (f) => f.id);
-    this.securityGroups = byIds((ids) => driver.listSecurityGroups({ ids }), (g) => g.id);
-    this.keyPairs = byIds((ids) => driver.listKeyPairs({ ids }), (k) => k.name);
-    this.ipAvailability = byIds((ids) => driver.ipAvailability(ids), (a) => a.networkId);
+  private driver: TenantDriver;
+
+  constructor(private readonly tenant: TenantDriver) {
+    this.driver = tenant.snapshot();
+    // Every loader reads through `this.driver` when it runs: `clear()` swaps in a new snapshot.
+    this.networks = byIds((ids) => this.driver.listNetworks({ ids }), (n) => n.id);
+    this.subnets = byIds((ids) => this.driver.listSubnets({ ids }), (s) => s.id);
+    this.instances = byIds((ids) => this.driver.listInstances({ ids }), (i) => i.id);
+    this.volumes = byIds((ids) => this.driver.listVolumes({ ids }), (v) => v.id);
+    this.backups = byIds((ids) => this.driver.listBackups({ ids }), (b) => b.id);
+    this.floatingIps = byIds((ids) => this.driver.listFloatingIps({ ids }), (f) => f.id);
+    this.securityGroups = byIds((ids) => this.driver.listSecurityGroups({ ids }), (g) => g.id);
+    this.keyPairs = byIds((ids) => this.driver.listKeyPairs({ ids }), (k) => k.name);
+    this.ipAvailability = byIds((ids) => this.driver.ipAvailability(ids), (a) => a.networkId);
 
     this.subnetsOfNetwork = byParents(
-      (parentIds) => driver.listSubnets({ parentIds }).then((list) => this.prime(this.subnets, list, (s) => s.id)),
+      (parentIds) => this.driver.listSubnets({ parentIds }).then((list) => this.prime(this.subnets, list, (s) => s.id)),
       (s) => [s.networkId],
     );
     this.instancesOfNetwork = byParents(
-      (parentIds) => driver.listInstances({ parentIds }).then((list) => this.prime(this.instances, list, (i) => i.id)),
+      (parentIds) => this.driver.listInstances({ parentIds }).then((list) => this.prime(this.instances, list, (i) => i.id)),
       (i) => i.addresses.map((a) => a.networkId),
     );
     this.volumesOfInstance = byParents(
-      (parentIds) => driver.listVolumes({ parentIds }).then((list) => this.prime(this.volumes, list, (v) => v.id)),
+      (parentIds) => this.driver.listVolumes({ parentIds }).then((list) => this.prime(this.volumes, list, (v) => v.id)),
       (v) => (v.instanceId ? [v.instanceId] : []),
     );
     this.backupsOfVolume = byParents(
-      (parentIds) => driver.listBackups({ parentIds }).then((list) => this.prime(this.backups, list, (b) => b.id)),
+      (parentIds) => this.driver.listBackups({ parentIds }).then((list) => this.prime(this.backups, list, (b) => b.id)),
       (b) => [b.volumeId],
     );
     this.floatingIpsOfInstance = byParents(
-      (parentIds) => driver.listFloatingIps({ parentIds }).then((list) => this.prime(this.floatingIps, list, (f) => f.id)),
+      (parentIds) => this.driver.listFloatingIps({ parentIds }).then((list) => this.prime(this.floatingIps, list, (f) => f.id)),
       (f) => (f.instanceId ? [f.instanceId] : []),
     );
   }
@@ -129,6 +135,7 @@ export class TenancyLoaders {
     }
     this.everything.clear();
     this.quotaPromise = null;
+    this.driver = this.tenant.snapshot();
   }
 
   private all<T>(key: string, list: () => Promise<T[]>, loader: DataLoader<string, T | null>, idOf: (item: T) => string): Promise<T[]> {

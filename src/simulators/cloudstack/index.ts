@@ -38,6 +38,8 @@ export interface CloudStackSimulatorOptions {
   timeScale?: number;
   /** Latency added to every call, ms. @default 0 */
   latencyMs?: number;
+  /** Told of every cloud call as it arrives (benchmarks). */
+  onCall?: (operation: string) => void;
   /** The root admin's password. @default random */
   adminPassword?: string;
   /** Preload zones, offerings and templates. @default true */
@@ -180,7 +182,7 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
   if (options.seed ?? true) seedCatalog(sim, { securityGroupZone: options.securityGroupZone ?? false, adminAccountId: user.accountId });
   fillKeyPool();
 
-  const running = await startSimServer(new CloudStackHandler(sim), { port: options.port, latencyMs: options.latencyMs });
+  const running = await startSimServer(new CloudStackHandler(sim), { port: options.port, latencyMs: options.latencyMs, onCall: options.onCall });
   const apiUrl = `${running.url}/client/api`;
   const admin = { user: 'admin' as const, password, apiKey: user.apiKey!, secretKey: user.secretKey!, domainId: domain.id };
   return Object.assign(running, {

@@ -25,6 +25,8 @@ export interface OpenStackSimulatorOptions {
   timeScale?: number;
   /** @default 0 */
   latencyMs?: number;
+  /** Told of every cloud call as it arrives (benchmarks). */
+  onCall?: (operation: string) => void;
   /** @default 'secret' */
   adminPassword?: string;
   /** Preloads flavors, images and the external network `ext-net`. @default true */
@@ -79,7 +81,7 @@ export async function startOpenStackSimulator(options: OpenStackSimulatorOptions
     ...glanceRoutes(state),
   ];
   const handler = createHandler(state, routes, (token) => issued.push(token));
-  const sim = await startSimServer(handler, { port: options.port, latencyMs: options.latencyMs, onReset: () => (state.journal.length = 0) });
+  const sim = await startSimServer(handler, { port: options.port, latencyMs: options.latencyMs, onCall: options.onCall, onReset: () => (state.journal.length = 0) });
   state.baseUrl = sim.url;
   const identityUrl = `${sim.url}/identity/v3`;
 
