@@ -29,6 +29,8 @@ export class InstanceArea {
    */
   async list(filter: ChildFilter = {}): Promise<Instance[]> {
     if ((filter.ids && !filter.ids.length) || (filter.parentIds && !filter.parentIds.length)) return [];
+    // In a snapshot the disks are the account's whole list: read beside the VMs, not after.
+    this.client.prefetch('listVolumes', {}, 'volume');
     let vms = filter.ids
       ? await this.client.listByIds<CsVm>('listVirtualMachines', {}, 'virtualmachine', filter.ids)
       : await this.client.list<CsVm>('listVirtualMachines', {}, 'virtualmachine');
