@@ -53,6 +53,13 @@ const envSchema = z.object({
   PASSWORD_SCRYPT_LOG_N: int(10, 20).default(17),
   /** Lifetime of a session token, in seconds. @default 43200 (12 h) */
   SESSION_TTL_SECONDS: int(60, 60 * 60 * 24 * 90).default(43_200),
+  /**
+   * How long a gateway reuses a session token it has looked up, in milliseconds, instead of a
+   * database query per request; 0 = no reuse. A session ended on this gateway (logout, password
+   * change, deactivation) stops at once; one ended elsewhere (another replica) within this time.
+   * @default 2000
+   */
+  SESSION_CACHE_MS: int(0, 60_000).default(2000),
   /** A user counts as active when its session was used within this many seconds. @default 900 */
   ACTIVE_USER_WINDOW_SECONDS: int(60, 60 * 60 * 24 * 30).default(900),
   /** Failed sign-ins allowed per login name within the window before RATE_LIMITED. @default 5 */
@@ -103,8 +110,11 @@ const envSchema = z.object({
   JOB_DEADLINE_SECONDS: int(1, 86_400).default(600),
   /** Whether this process runs jobs: `true` (npm start: gateway and worker in one), `false` (a gateway beside separate workers). @default true */
   JOB_WORKER: bool.default(true),
-  /** Jobs one worker process runs at once (each mostly waits for its cloud). @default 50 */
-  JOB_CONCURRENCY: int(1, 1000).default(50),
+  /**
+   * Jobs one worker process runs at once. Each mostly waits for its cloud (a build takes seconds
+   * to minutes), so a worker holds many: at 50, two workers ran 500 creates in waves. @default 200
+   */
+  JOB_CONCURRENCY: int(1, 1000).default(200),
   /** Tries of a job whose cloud failed transiently (unreachable, 429/502/503/504, timeout), with backoff between them. @default 5 */
   JOB_MAX_ATTEMPTS: int(1, 20).default(5),
   /** The first retry's delay, ms; each next one doubles, up to 60 s. @default 2000 */
@@ -154,7 +164,7 @@ export interface Config {
   /** null = embedded: generated and kept under DATA_DIR (or in memory for tests). */
   secretKey: Buffer | null;
   admin: { login: string; password: string } | null;
-  sessions: { ttlSeconds: number; activeWindowSeconds: number };
+  sessions: { ttlSeconds: number; activeWindowSeconds: number; cacheMs: number };
   passwords: { scryptLogN: number };
   loginThrottle: { perLogin: number; perAddress: number; windowSeconds: number };
   /** Requests per minute (0 = no limit): a signed-in user, an API key, an anonymous client address. */
@@ -238,7 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : null,
     secretKey: e.SECRET_KEY ? decodeKey(e.SECRET_KEY) : null,
     admin: e.ADMIN_LOGIN && e.ADMIN_PASSWORD ? { login: e.ADMIN_LOGIN, password: e.ADMIN_PASSWORD } : null,
-    sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, activeWindowSeconds: e.ACTIVE_USER_WINDOW_SECONDS },
+    sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, activeWindowSeconds: e.ACTIVE_USER_WINDOW_SECONDS, cacheMs: e.SESSION_CACHE_MS },
     passwords: { scryptLogN: e.PASSWORD_SCRYPT_LOG_N },
     loginThrottle: {
       perLogin: e.LOGIN_MAX_FAILURES_PER_LOGIN,

@@ -7,6 +7,8 @@ import {
   retry,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
+import http from 'node:http';
+import https from 'node:https';
 import type { Logger } from '../logger';
 import { CloudError } from './driver';
 
@@ -131,24 +133,16 @@ export class Upstream {
     let outcome = 'network_error';
     let status: number | null = null;
     try {
-      const res = await fetch(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-        redirect: 'manual',
-      });
+      const res = await send(req, this.options.timeoutMs);
       status = res.status;
-      const response = { status: res.status, headers: res.headers, text: await res.text(), attempts: attempt };
+      const response = { ...res, attempts: attempt };
       const verdict = status < 500 || (req.verdictStatuses?.includes(status) ?? false);
       outcome = status < 400 ? 'ok' : verdict ? 'client_error' : 'server_error';
       if (status === 429 || !verdict) throw new AttemptFailure('status', status, response);
       return response;
     } catch (err) {
       if (err instanceof AttemptFailure) throw err;
-      // A DOMException, not always an Error of this realm: go by its name.
-      const name = (err as { name?: unknown } | null)?.name;
-      const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      const timedOut = err instanceof AttemptTimeout;
       outcome = timedOut ? 'timeout' : 'network_error';
       throw new AttemptFailure(timedOut ? 'timeout' : 'network', null, null, { cause: err });
     } finally {
@@ -181,4 +175,63 @@ export class Upstream {
       { cause: err },
     );
   }
+}
+
+class AttemptTimeout extends Error {
+  constructor(ms: number) {
+    super(`no complete answer within ${ms} ms`);
+  }
+}
+
+/**
+ * One HTTP exchange on node:http(s) (their global agents keep connections alive): the status,
+ * the body as text, and the headers, made into a `Headers` only when asked for (login answers).
+ * Not fetch: undici's fetch costs several times as much CPU and garbage per call (a Request,
+ * web streams, an AbortSignal and a timer each), and a console query makes dozens of calls.
+ * Redirects are not followed. `timeoutMs` bounds the whole exchange, body included.
+ */
+function send(req: UpstreamRequest, timeoutMs: number): Promise<Omit<UpstreamResponse, 'attempts'>> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(req.url);
+    const headers: Record<string, string | number> = { ...req.headers };
+    if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+    const request = (url.protocol === 'https:' ? https : http).request(url, { method: req.method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', fail);
+      // A connection cut before the end of the body (no 'end'): a network failure.
+      res.on('close', () => {
+        if (!res.complete) fail(new Error('connection closed before the end of the answer'));
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        const raw = res.rawHeaders;
+        let parsed: Headers | undefined;
+        resolve({
+          status: res.statusCode ?? 0,
+          text: (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8'),
+          get headers() {
+            if (!parsed) {
+              parsed = new Headers();
+              for (let i = 0; i + 1 < raw.length; i += 2) parsed.append(raw[i], raw[i + 1]);
+            }
+            return parsed;
+          },
+        });
+      });
+    });
+    // Once timed out, whatever error the cut connection then raises is the timeout.
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      fail(new AttemptTimeout(timeoutMs));
+      request.destroy();
+    }, timeoutMs);
+    function fail(err: Error) {
+      clearTimeout(timer);
+      reject(timedOut ? new AttemptTimeout(timeoutMs) : err);
+    }
+    request.on('error', fail);
+    request.end(req.body);
+  });
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { GraphQLScalarType, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { buildSchemaSync } from 'type-graphql';
+import { buildSchemaSync, getMetadataStorage } from 'type-graphql';
 import { authChecker, checkScopesOfRootFields } from './access';
 import { ApiKeyMutations } from './api-key/api-key.mutations';
 import { ApiKeyResolver } from './api-key/api-key.resolver';
@@ -89,8 +89,29 @@ const DateTime = new GraphQLScalarType({ ...DateTimeISOResolver.toConfig(), name
 
 let cached: GraphQLSchema | undefined;
 
+/**
+ * A plain property field (no @Authorized, no middleware, its schema name its property's) is
+ * resolved by graphql-js's default resolver instead of type-graphql's wrapper, which allocates
+ * and runs an empty middleware chain for every field of every object (the console query reads
+ * thousands). This is type-graphql's `simple` option, set on exactly the fields whose wrapper
+ * would do nothing else. Fields with a @FieldResolver are unaffected (type-graphql looks at
+ * those first); a field @Authorized guards keeps its wrapper, since a simple field skips the check.
+ */
+function simplePropertyFields(): void {
+  const storage = getMetadataStorage();
+  const guarded = (target: Function, field: string) =>
+    storage.authorizedFields.some((a) => a.target === target && a.fieldName === field) ||
+    storage.authorizedResolver.some((a) => a.target === target) ||
+    storage.middlewares.some((m) => m.target === target && m.fieldName === field) ||
+    storage.resolverMiddlewares.some((m) => m.target === target);
+  for (const field of storage.fields) {
+    if (field.simple === undefined && field.name === field.schemaName && !guarded(field.target, field.name)) field.simple = true;
+  }
+}
+
 /** The executable schema, built once per process from the decorated classes. */
 export function graphSchema(): GraphQLSchema {
+  if (!cached) simplePropertyFields();
   cached ??= checkScopesOfRootFields(
     buildSchemaSync({
       resolvers,

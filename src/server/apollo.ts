@@ -1,6 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, validate, type GraphQLSchema } from 'graphql';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { isExpectedError, toClientError } from '../errors';
 import type { Context } from '../graph/context';
 import type { Logger } from '../logger';
@@ -30,7 +30,16 @@ export function createApollo(options: ApolloOptions): ApolloServer<Context> {
     // graphql-js stops reading a document past this many tokens (before any other work).
     parseOptions: { maxTokens: options.limits.maxTokens },
     validationRules: limitRules(options.limits),
-    plugins: [ApolloServerPluginLandingPageDisabled(), guard(options), observe(options.metrics, options.log)],
+    // Cache control is on by default and hooks every field (willResolveField, which makes Apollo
+    // wrap every resolver of the schema); nothing here sets cache hints or caches answers. Usage
+    // reporting is not used either. No plugin here hooks fields.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      guard(options),
+      observe(options.metrics, options.log),
+    ],
   });
 }
 
@@ -49,7 +58,7 @@ function guard(options: ApolloOptions): ApolloServerPlugin<Context> {
         async didResolveOperation({ document, request, operation }) {
           if (operation?.operation === 'subscription') throw subscriptionOverHttpError();
           if (!open) {
-            const [introspection] = validate(options.schema, document, [NoSchemaIntrospectionCustomRule]);
+            const introspection = introspectionError(options.schema, document);
             if (introspection) throw refused(`${introspection.message} Introspection is for administrators.`, 'GRAPHQL_VALIDATION_FAILED');
           }
           const nul = nulCharacterError(document, request.variables, true);
@@ -65,6 +74,20 @@ function guard(options: ApolloOptions): ApolloServerPlugin<Context> {
       };
     },
   };
+}
+
+/**
+ * Whether a document asks for introspection, once per document: Apollo's document store hands
+ * back the same parsed document for the same text, so a document sent again is not walked again.
+ */
+const introspection = new WeakMap<DocumentNode, GraphQLError | null>();
+function introspectionError(schema: GraphQLSchema, document: DocumentNode): GraphQLError | null {
+  let found = introspection.get(document);
+  if (found === undefined) {
+    found = validate(schema, document, [NoSchemaIntrospectionCustomRule])[0] ?? null;
+    introspection.set(document, found);
+  }
+  return found;
 }
 
 /** One structured log record and one metric sample per operation; unexpected errors logged in full. */

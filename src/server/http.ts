@@ -122,13 +122,14 @@ async function graphql(
     for (const [key, value] of Object.entries(answer.headers)) res.setHeader(key, value);
     return refused(ErrorCode.RATE_LIMITED, answer.status, answer.body);
   }
+  // One child logger per request, for the persisted-operation gate and the operation alike.
+  const log = deps.log.child({ requestId });
   // Persisted operations (documentId, APQ, safelisted API keys, PERSISTED_OPERATIONS_ONLY): the document to run is found before Apollo.
-  const persisted = await deadline.race(persistedHttpRequest(deps, { method: req.method, body: parsed, search: url.search, viewer, log: deps.log.child({ requestId }) }));
+  const persisted = await deadline.race(persistedHttpRequest(deps, { method: req.method, body: parsed, search: url.search, viewer, log }));
   if (persisted === TIMED_OUT) return timedOut();
   if (persisted.kind === 'refused') return refused(persisted.code, persisted.status, persisted.body);
   parsed = persisted.body;
   const userAgent = req.headers['user-agent'] ?? null;
-  const log = deps.log.child({ requestId });
   // At most JOB_MAX_WAIT_SECONDS, and short enough that the job, not the timeout, ends the wait.
   const waitMs = preferredWait(req.headers.prefer, maxWaitSeconds(deps.config));
   const context = async (): Promise<Context> => ({

@@ -114,6 +114,19 @@ export function operationCost(
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
   if (!operation) return 0;
+  // Without variables the cost is the document's own: counted once per parsed document (and schema).
+  if (operation.variableDefinitions?.length) return costOf(schema, document, operation, variables);
+  let costs = fixedCosts.get(operation);
+  if (!costs || costs.schema !== schema) {
+    costs = { schema, cost: costOf(schema, document, operation, undefined) };
+    fixedCosts.set(operation, costs);
+  }
+  return costs.cost;
+}
+
+const fixedCosts = new WeakMap<OperationDefinitionNode, { schema: GraphQLSchema; cost: number }>();
+
+function costOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): number {
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
   const fragments = fragmentsOf(document);
@@ -177,12 +190,7 @@ export function costError(limits: QueryLimits, cost: number, http = false): Grap
  * front (BAD_USER_INPUT naming where), instead of failing deep in a query.
  */
 export function nulCharacterError(document: DocumentNode, variables: Record<string, unknown> | null | undefined, http = false): GraphQLError | null {
-  const found: { where: string | null } = { where: null };
-  visit(document, {
-    StringValue(node) {
-      if (!found.where && node.value.includes('\u0000')) found.where = 'a string in the document';
-    },
-  });
+  const found: { where: string | null } = { where: nulInDocument(document) ? 'a string in the document' : null };
   const scan = (value: unknown, path: string): void => {
     if (found.where) return;
     if (typeof value === 'string' && value.includes('\u0000')) found.where = path;
@@ -198,6 +206,22 @@ export function nulCharacterError(document: DocumentNode, variables: Record<stri
     originalError: new AppError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {}),
     extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}), ...(http ? { http: { status: 400 } } : {}) },
   });
+}
+
+/** Whether a string of the document holds U+0000; walked once per parsed document. */
+const nulDocuments = new WeakMap<DocumentNode, boolean>();
+function nulInDocument(document: DocumentNode): boolean {
+  let found = nulDocuments.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      StringValue(node) {
+        if (node.value.includes('\u0000')) found = true;
+      },
+    });
+    nulDocuments.set(document, found);
+  }
+  return found;
 }
 
 /** Subscriptions stream over graphql-ws; over HTTP there is no stream to send their events on. */

@@ -4,7 +4,9 @@ import { djangoPbkdf2Hash } from '../../src/security/passwords';
 import { sessions, users } from '../../src/store/schema';
 import { codes, useGateway } from '../support/app';
 
-const gw = useGateway({ LOGIN_MAX_FAILURES_PER_LOGIN: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '8' });
+const SESSION_CACHE_MS = 1000;
+const gw = useGateway({ LOGIN_MAX_FAILURES_PER_LOGIN: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '8', SESSION_CACHE_MS: String(SESSION_CACHE_MS) });
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function createUser(username: string, password = 'alice-password', extra: Record<string, unknown> = {}) {
   const res = await gw.gql(CreateUserDocument, { input: { username, password, email: `${username}@example.com`, ...extra } }, { token: await gw.adminToken() });
@@ -106,7 +108,45 @@ describe('sessions', () => {
     const token = await gw.login('judy', 'alice-password');
     expect((await gw.gql(ViewerDocument, {}, { token })).data!.viewer!.username).toBe('judy');
     await gw.store.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) });
+    // Written behind the gateway's back, as time would: seen once the looked-up session runs out.
+    await pause(SESSION_CACHE_MS + 100);
     expect(codes(await gw.gql(ViewerDocument, {}, { token }))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('a session ended on this gateway stops at once, though its look-up is reused (SESSION_CACHE_MS)', async () => {
+    const nina = await createUser('nina');
+    for (const end of ['logout', 'deactivate', 'changePassword'] as const) {
+      if (end === 'changePassword') await gw.gql(SetUserActiveDocument, { id: nina.id, active: true }, { token: await gw.adminToken() });
+      const token = await gw.login('nina', 'alice-password');
+      const other = await gw.login('nina', 'alice-password');
+      // Both looked up, so both reused from here on.
+      expect((await gw.gql(ViewerDocument, {}, { token })).data!.viewer!.username).toBe('nina');
+      expect((await gw.gql(ViewerDocument, {}, { token: other })).data!.viewer!.username).toBe('nina');
+      if (end === 'logout') expect((await gw.gql(LogoutDocument, {}, { token: other })).data!.logout).toBe(true);
+      if (end === 'deactivate') await gw.gql(SetUserActiveDocument, { id: nina.id, active: false }, { token: await gw.adminToken() });
+      if (end === 'changePassword') {
+        const res = await gw.gql(ChangePasswordDocument, { oldPassword: 'alice-password', newPassword: 'nina-password-2', confirmPassword: 'nina-password-2' }, { token });
+        expect(res.errors).toBeUndefined();
+      }
+      expect({ end, codes: codes(await gw.gql(ViewerDocument, {}, { token: other })) }).toEqual({ end, codes: ['UNAUTHENTICATED'] });
+      if (end === 'changePassword') expect((await gw.gql(ViewerDocument, {}, { token })).data!.viewer!.username).toBe('nina');
+    }
+  });
+
+  it('a session ended elsewhere (another replica, the database) stops within SESSION_CACHE_MS', async () => {
+    await createUser('olga');
+    const token = await gw.login('olga', 'alice-password');
+    expect((await gw.gql(ViewerDocument, {}, { token })).data!.viewer!.username).toBe('olga');
+    const revoked = Date.now();
+    await gw.store.db.update(sessions).set({ revokedAt: new Date() });
+    let refusedAfter: number | null = null;
+    while (refusedAfter === null && Date.now() - revoked < SESSION_CACHE_MS * 3) {
+      const res = await gw.gql(ViewerDocument, {}, { token });
+      if (res.status === 401) refusedAfter = Date.now() - revoked;
+      else await pause(50);
+    }
+    expect(refusedAfter).not.toBeNull();
+    expect(refusedAfter!).toBeLessThanOrEqual(SESSION_CACHE_MS + 500);
   });
 
   it('a forged or malformed token is refused, not treated as anonymous', async () => {

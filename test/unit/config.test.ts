@@ -49,7 +49,7 @@ describe('loadConfig defaults', () => {
 
   it('uses the documented numeric defaults', () => {
     expect(config.passwords.scryptLogN).toBe(17);
-    expect(config.sessions).toEqual({ ttlSeconds: 43_200, activeWindowSeconds: 900 });
+    expect(config.sessions).toEqual({ ttlSeconds: 43_200, activeWindowSeconds: 900, cacheMs: 2000 });
     expect(config.loginThrottle).toEqual({ perLogin: 5, perAddress: 30, windowSeconds: 900 });
     expect(config.http.maxBodyBytes).toBe(2 * 1024 * 1024);
     expect(config.logLevel).toBe('info');

@@ -69,6 +69,7 @@ export class SessionService {
       .update(sessions)
       .set({ revokedAt: new Date() })
       .where(and(eq(sessions.id, viewer.sessionId), isNull(sessions.revokedAt)));
+    forgetSessions();
     return true;
   }
 
@@ -89,7 +90,7 @@ export class SessionService {
     if (oldPassword === newPassword) throw badInput('newPassword', 'must differ from the current password');
 
     const passwordHash = await hasher.hash(newPassword);
-    return db.transaction(async (tx) => {
+    const changed = await db.transaction(async (tx) => {
       const [row] = await tx
         .update(users)
         .set({ passwordHash, passwordChangedAt: new Date(), updatedAt: new Date() })
@@ -107,7 +108,36 @@ export class SessionService {
         );
       return row;
     });
+    forgetSessions();
+    return changed;
   }
+}
+
+/**
+ * Sessions looked up lately, by token hash, for SESSION_CACHE_MS: a query fewer per request.
+ * Process-wide, so that a session ended by any gateway of this process is forgotten by all of
+ * them at once; an entry never outlives its session's expiry. A session ended by another
+ * process is refused once its entry here runs out, within SESSION_CACHE_MS.
+ */
+interface CachedSession {
+  viewer: Viewer;
+  /** Until when the entry may answer (ms since the epoch). */
+  until: number;
+  lastSeenAt: number;
+}
+const recentSessions = new Map<string, CachedSession>();
+/** Enough for every session active on one gateway within a few seconds; past it the oldest entry goes. */
+const MAX_CACHED_SESSIONS = 10_000;
+/** Moves on at every forget: a look-up that began before one does not keep what it read. */
+let sessionGeneration = 0;
+
+/**
+ * Forgets every session looked up lately: after anything that ends a session or changes what
+ * a viewer holds (logout, password change, deactivation, deletion, a user's role or name).
+ */
+export function forgetSessions(): void {
+  recentSessions.clear();
+  sessionGeneration++;
 }
 
 /**
@@ -116,10 +146,21 @@ export class SessionService {
  */
 export async function authenticateSession(deps: AppDeps, token: string): Promise<Viewer | null> {
   if (!token.startsWith(SESSION_TOKEN_PREFIX) || token.length > 200) return null;
+  const tokenHash = hashToken(token);
+  const cacheMs = deps.config.sessions.cacheMs;
+  const now = Date.now();
+  const cached = cacheMs > 0 ? recentSessions.get(tokenHash) : undefined;
+  if (cached && cached.until > now) {
+    touchSession(deps, cached.viewer.sessionId!, cached, now);
+    return { ...cached.viewer };
+  }
+  if (cached) recentSessions.delete(tokenHash);
+  const generation = sessionGeneration;
   const [row] = await deps.db
     .select({
       sessionId: sessions.id,
       lastSeenAt: sessions.lastSeenAt,
+      expiresAt: sessions.expiresAt,
       userId: users.id,
       role: users.role,
       username: users.username,
@@ -128,7 +169,7 @@ export async function authenticateSession(deps: AppDeps, token: string): Promise
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(
       and(
-        eq(sessions.tokenHash, hashToken(token)),
+        eq(sessions.tokenHash, tokenHash),
         isNull(sessions.revokedAt),
         gt(sessions.expiresAt, sql`now()`),
         eq(users.active, true),
@@ -136,21 +177,34 @@ export async function authenticateSession(deps: AppDeps, token: string): Promise
       ),
     );
   if (!row) return null;
-  if (Date.now() - row.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
-    // Best effort: a lost update only makes "active users" a minute staler.
-    deps.db
-      .update(sessions)
-      .set({ lastSeenAt: new Date() })
-      .where(eq(sessions.id, row.sessionId))
-      .catch((err: unknown) => deps.log.warn({ err }, 'could not record session activity'));
+  const viewer: Viewer = { userId: row.userId, role: row.role, username: row.username, sessionId: row.sessionId, apiKeyId: null };
+  const entry: CachedSession = { viewer, until: Math.min(now + cacheMs, row.expiresAt.getTime()), lastSeenAt: row.lastSeenAt.getTime() };
+  touchSession(deps, row.sessionId, entry, now);
+  if (cacheMs > 0 && generation === sessionGeneration) {
+    if (recentSessions.size >= MAX_CACHED_SESSIONS) recentSessions.delete(recentSessions.keys().next().value!);
+    recentSessions.set(tokenHash, entry);
   }
-  return { userId: row.userId, role: row.role, username: row.username, sessionId: row.sessionId, apiKeyId: null };
+  return { ...viewer };
+}
+
+/** Records that a session was used, at most once per LAST_SEEN_RESOLUTION_MS. */
+function touchSession(deps: AppDeps, sessionId: string, seen: { lastSeenAt: number }, now: number): void {
+  if (now - seen.lastSeenAt <= LAST_SEEN_RESOLUTION_MS) return;
+  seen.lastSeenAt = now;
+  // Best effort: a lost update only makes "active users" a minute staler.
+  deps.db
+    .update(sessions)
+    .set({ lastSeenAt: new Date(now) })
+    .where(eq(sessions.id, sessionId))
+    .catch((err: unknown) => deps.log.warn({ err }, 'could not record session activity'));
 }
 
 /** Revokes every live session of a user (deactivation, deletion). */
 export async function revokeUserSessions(db: AppDeps['db'], userId: string): Promise<void> {
+  forgetSessions();
   await db
     .update(sessions)
     .set({ revokedAt: new Date() })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+  forgetSessions();
 }

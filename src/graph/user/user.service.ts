@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor, pageSize, toConnection, type ConnectionShap
 import type { Viewer } from '../context';
 import { localId } from '../node/global-id';
 import type { AppDeps } from '../services';
-import { revokeUserSessions } from '../session/session.service';
+import { forgetSessions, revokeUserSessions } from '../session/session.service';
 import {
   createUserRule,
   updateUserRule,
@@ -134,6 +134,8 @@ export class UserService {
         .set({ ...updateColumns(values), updatedAt: new Date() })
         .where(eq(users.id, current.id))
         .returning();
+      // A viewer carries the user's role and name.
+      forgetSessions();
       return row;
     } catch (err) {
       throw this.uniqueError(err);
@@ -146,7 +148,7 @@ export class UserService {
     if (current.deletedAt) return current;
     if (current.id === viewer.userId) throw badInput('id', 'you cannot delete yourself');
     if (current.role === 'ADMIN') await this.assertNotLastAdmin(current, 'id');
-    return this.deps.db.transaction(async (tx) => {
+    const deleted = await this.deps.db.transaction(async (tx) => {
       const [row] = await tx
         .update(users)
         .set({ deletedAt: new Date(), active: false, updatedAt: new Date() })
@@ -155,6 +157,9 @@ export class UserService {
       await revokeUserSessions(tx, current.id);
       return row;
     });
+    // Again once committed: a look-up between the revocation and the commit still saw the session.
+    forgetSessions();
+    return deleted;
   }
 
   /** Activates or deactivates; a deactivated user's sessions end at once. */
@@ -163,7 +168,7 @@ export class UserService {
     if (current.deletedAt) throw new AppError(ErrorCode.CONFLICT, 'A deleted user cannot be activated.');
     if (!active && current.id === viewer.userId) throw badInput('active', 'you cannot deactivate yourself');
     if (!active && current.role === 'ADMIN') await this.assertNotLastAdmin(current, 'active');
-    return this.deps.db.transaction(async (tx) => {
+    const changed = await this.deps.db.transaction(async (tx) => {
       const [row] = await tx
         .update(users)
         .set({ active, updatedAt: new Date() })
@@ -172,6 +177,9 @@ export class UserService {
       if (!active) await revokeUserSessions(tx, current.id);
       return row;
     });
+    // Again once committed: a look-up between the revocation and the commit still saw the session.
+    forgetSessions();
+    return changed;
   }
 
   private async assertUnique(values: Parameters<AppDeps['userStore']['clashes']>[0], exceptId?: string) {
