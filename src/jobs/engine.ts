@@ -14,6 +14,8 @@ import type { Runner } from './runner';
 const MAX_RETRY_DELAY_MS = 60_000;
 /** A QUEUED job younger than this is left to the push that follows its write. */
 const RECONCILE_GRACE_MS = 5_000;
+/** How long a read of the job's cancellation holds: checks of steps and polls that follow one another closely share one read. */
+const CANCEL_READ_FRESH_MS = 250;
 
 /** This worker is shutting down: the job is handed to another one, not failed. */
 class WorkerStopping extends Error {}
@@ -139,11 +141,19 @@ export class JobEngine {
         .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'job lease not renewed'));
     }, Math.max(200, (this.config.leaseSeconds * 1000) / 3));
 
+    // The claim has just read the row: its cancellation stands for the first check.
+    let cancelRequested = !!job.cancelRequestedAt;
+    let cancelReadAt = Date.now();
     const check = async () => {
       if (leaseLost) throw new JobLeaseLost();
       if (this.stopping) throw new WorkerStopping();
-      const [row] = await this.deps.db.select({ at: jobs.cancelRequestedAt }).from(jobs).where(eq(jobs.id, jobId));
-      if (row?.at) throw new JobCancelled();
+      if (!cancelRequested && Date.now() - cancelReadAt >= CANCEL_READ_FRESH_MS) {
+        const readAt = Date.now();
+        const [row] = await this.deps.db.select({ at: jobs.cancelRequestedAt }).from(jobs).where(eq(jobs.id, jobId));
+        cancelRequested = !!row?.at;
+        cancelReadAt = readAt;
+      }
+      if (cancelRequested) throw new JobCancelled();
     };
 
     let again: Redelivery = undefined;

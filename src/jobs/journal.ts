@@ -25,9 +25,18 @@ export interface JobRun {
   once<T>(key: string, step: () => Promise<T>): Promise<T>;
 }
 
-/** Poll policy while a job waits for the cloud: quick first, then every 2 s, until the job's deadline. */
+/**
+ * Poll policy while a job waits for the cloud: quick first, then every 2 s, until the job's
+ * deadline. While the cloud reports progress, the next poll aims at the end that the progress
+ * so far foretells, so a job learns of the end about when it comes, with fewer polls than the
+ * doubling needs: never later than 2 s, and never sooner than the first poll's delay or a
+ * tenth of the time waited so far (a cloud stuck at 99 % is not asked ever faster).
+ */
 const FIRST_POLL_MS = 100;
 const MAX_POLL_MS = 2000;
+const MIN_AIMED_FRACTION = 0.1;
+/** Added to a foretold end: a poll just before it would find the work unfinished. */
+const AIM_MARGIN_MS = 25;
 
 export const jobChannel = (jobId: string) => `job:${jobId}`;
 export const JOB_EVENTS_CHANNEL = 'jobs';
@@ -95,12 +104,18 @@ export class JobJournal {
 
   /** Appends an event (seq = the job's next), sets the job's status and progress, and publishes it. */
   async event(jobId: string, status: JobRow['status'], progress: number, message: string | null): Promise<void> {
+    // Only what the event needs comes back: a job's payload and state can be large.
     const [job] = await this.deps.db
       .update(jobs)
       .set({ lastSeq: sql`${jobs.lastSeq} + 1`, status, progress, message, updatedAt: new Date() })
       .where(eq(jobs.id, jobId))
-      .returning();
+      .returning({ lastSeq: jobs.lastSeq, userId: jobs.userId, datacenterId: jobs.datacenterId });
     if (!job) return;
+    await this.append(jobId, job, status, progress, message);
+  }
+
+  /** Stores the event of seq `job.lastSeq` (taken by the caller's update of the job) and publishes it. */
+  private async append(jobId: string, job: Pick<JobRow, 'lastSeq' | 'userId' | 'datacenterId'>, status: JobRow['status'], progress: number, message: string | null): Promise<void> {
     const [event] = await this.deps.db.insert(jobEvents).values({ jobId, seq: job.lastSeq, status, progress, message }).returning();
     await this.publish(event, job);
   }
@@ -116,8 +131,10 @@ export class JobJournal {
   /** The final event and the end: SUCCEEDED keeps `result`, FAILED / CANCELLED the error. Sealed secrets are dropped. */
   async finish(jobId: string, status: FinalStatus, outcome: { result?: unknown; error?: unknown }): Promise<JobRow> {
     const error = status === 'SUCCEEDED' ? null : errorInfo(outcome.error);
-    // What the job made is written before the final event, so whoever sees the event reads it.
-    await this.deps.db
+    const progress = status === 'SUCCEEDED' ? 100 : 0;
+    const message = status === 'SUCCEEDED' ? 'done' : error!.message;
+    // One write ends the job and takes the final event's seq: what the job made is stored before the event, so whoever sees the event reads it.
+    const [row] = await this.deps.db
       .update(jobs)
       .set({
         error,
@@ -126,11 +143,15 @@ export class JobJournal {
         lockedBy: null,
         lockedUntil: null,
         finishedAt: new Date(),
+        lastSeq: sql`${jobs.lastSeq} + 1`,
+        status,
+        progress,
+        message,
         updatedAt: new Date(),
       })
-      .where(eq(jobs.id, jobId));
-    await this.event(jobId, status, status === 'SUCCEEDED' ? 100 : 0, status === 'SUCCEEDED' ? 'done' : error!.message);
-    const [row] = await this.deps.db.select().from(jobs).where(eq(jobs.id, jobId));
+      .where(eq(jobs.id, jobId))
+      .returning();
+    if (row) await this.append(jobId, row, status, progress, message);
     return row;
   }
 
@@ -163,14 +184,17 @@ export class JobJournal {
         if (kept?.done) return (kept.value as string | null) ?? null;
         let handle = kept?.handle;
         let resourceId = kept?.resourceId ?? null;
+        // When the cloud began, as far as this run knows: now, or when it asks below.
+        let since = Date.now();
         if (!handle) {
           await check();
+          since = Date.now();
           const op = await start();
           handle = op.handle;
           resourceId = (op.resource as { id?: string } | null)?.id ?? (op.handle.kind === 'cloudstack-job' ? (op.handle.resourceId ?? null) : null);
           await keep(key, { handle, resourceId });
         }
-        const value = await this.follow(row, datacenter, reader, handle, resourceId, message, check);
+        const value = await this.follow(row, datacenter, reader, handle, resourceId, message, check, since);
         await keep(key, { done: true, value });
         return value;
       },
@@ -194,6 +218,8 @@ export class JobJournal {
     fallbackId: string | null,
     message: string,
     check: () => Promise<void>,
+    /** When the cloud began the work (its progress is read against it). */
+    since = Date.now(),
   ): Promise<string | null> {
     if (handle.kind === 'done') return handle.resourceId ?? fallbackId;
     const deadline = job.deadlineAt?.getTime() ?? Date.now() + this.deps.deadlineSeconds * 1000;
@@ -210,13 +236,21 @@ export class JobJournal {
         last = status.progress;
         await this.event(job.id, 'RUNNING', Math.min(99, Math.max(1, Math.round(status.progress))), message);
       }
-      if (Date.now() + delay > deadline) {
+      const wait = status.progress > 0 ? aimedDelay(status.progress, Date.now() - since) : delay;
+      if (Date.now() + wait > deadline) {
         throw new JobDeadlineExceeded(`${message}: not finished by the job's deadline (${this.deps.deadlineSeconds} s); the cloud may still complete it.`);
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise((resolve) => setTimeout(resolve, wait));
       delay = Math.min(MAX_POLL_MS, delay * 2);
     }
   }
+}
+
+/** The wait until the end that `percent` done after `elapsedMs` foretells (at the same pace), within the poll policy's bounds. */
+function aimedDelay(percent: number, elapsedMs: number): number {
+  const remaining = (elapsedMs * (100 - percent)) / percent;
+  const soonest = Math.max(FIRST_POLL_MS, elapsedMs * MIN_AIMED_FRACTION);
+  return Math.round(Math.min(MAX_POLL_MS, Math.max(soonest, remaining + AIM_MARGIN_MS)));
 }
 
 /** What a failed job keeps: the code, the message the client saw, the field and datacenter named, and the cloud's words. */

@@ -95,6 +95,14 @@ export async function performCloudCall(
   const at = call.specArg ?? 0;
   if (call.stampOperation || secrets) args[at] = { ...(args[at] as object), ...(secrets ?? {}), ...(call.stampOperation ? { operationId: run.id } : {}) };
   const method = scope.driver[call.method] as (...a: unknown[]) => Promise<unknown>;
+  /** The global id this run recorded already (the same id is not written twice). */
+  let recorded: string | null = null;
+  const record = async (cloudId: string) => {
+    const globalId = scope.id(payload.resource as ResourceKind, cloudId);
+    if (globalId === recorded) return;
+    await run.setResource(globalId);
+    recorded = globalId;
+  };
   const id = await run.operation(
     'call',
     scope.driver,
@@ -110,13 +118,13 @@ export async function performCloudCall(
       const op = asOperation(answer);
       const first = op.resource?.id ?? (op.handle.kind === 'cloudstack-job' ? op.handle.resourceId : null);
       // Recorded before the wait: a job that dies while the cloud works still names its resource.
-      if (first && !payload.resourceId) await run.setResource(scope.id(payload.resource as ResourceKind, first));
+      if (first && !payload.resourceId) await record(first);
       return op;
     },
     call.message,
   );
   if (call.resultId) return call.resultId;
-  if (id && !payload.resourceId) await run.setResource(scope.id(payload.resource as ResourceKind, id));
+  if (id && !payload.resourceId) await record(id);
   return id;
 }
 
