@@ -4,7 +4,11 @@
  */
 export interface PubSub {
   publish(channel: string, payload: unknown): Promise<void>;
-  /** Calls `handler` for every payload on `channel` until the returned function is called. */
+  /**
+   * Calls `handler` for every payload on `channel` until the returned function is called.
+   * Every handler of the process gets the same payload object for one message (parsed once),
+   * which it must not change; subscribers can tell a message's own fan-out by its identity.
+   */
   subscribe(channel: string, handler: (payload: unknown) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -1,6 +1,20 @@
 import type { Server } from 'node:http';
 import crypto from 'node:crypto';
-import { getOperationAST, GraphQLError, parse, type GraphQLSchema } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  parse,
+  print,
+  subscribe,
+  visit,
+  type ASTNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -36,6 +50,7 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
   const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
+      subscribe: sharedSubscribe,
       connectionInitWaitTimeout: 3000,
       onConnect: async (ctx) => {
         const credential = credentialOf(ctx.connectionParams);
@@ -155,4 +170,83 @@ function operationType(query: string, operationName: string | null | undefined):
   } catch {
     return null;
   }
+}
+
+/**
+ * Subscriptions whose root field is marked `@Extensions({ sharedResult: true })` run their
+ * selection once per event and selection, not once per subscriber: every subscriber of a
+ * process receives the same event object (the pubsub parses a message once), so the first
+ * subscriber to take an event executes it and the others reuse that result. Who may see
+ * which events is still decided per subscriber, by the field's `subscribe` (its arguments,
+ * filters and the viewer); the mark says the result of an event they may see depends on the
+ * event and the selection only. Results with errors are not shared: each subscriber runs its own.
+ */
+export function sharedSubscribe(args: ExecutionArgs) {
+  const key = sharedSelectionKey(args);
+  if (key === null) return subscribe(args);
+  return (async () => {
+    const stream = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in stream)) return stream as ExecutionResult;
+    return mapEvents(stream, (event) => sharedResult(event, key, args));
+  })();
+}
+
+/** Results by event (dropped with it) and selection. */
+const sharedResults = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+
+async function sharedResult(event: unknown, key: string, args: ExecutionArgs): Promise<ExecutionResult> {
+  const own = async () => execute({ ...args, rootValue: event });
+  if (typeof event !== 'object' || event === null) return own();
+  let byKey = sharedResults.get(event);
+  if (!byKey) sharedResults.set(event, (byKey = new Map()));
+  const shared = byKey.get(key);
+  if (!shared) {
+    const mine = own();
+    byKey.set(key, mine);
+    return mine;
+  }
+  const result = await shared;
+  return result.errors?.length ? own() : result;
+}
+
+/**
+ * What makes two subscriptions' results for one event the same: the document, the operation,
+ * and the values of the variables used below the root field (its own arguments, such as
+ * jobProgress's afterSeq, choose which events come, not how one is rendered). Null when the
+ * subscription's root field is not marked shareable.
+ */
+function sharedSelectionKey(args: ExecutionArgs): string | null {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (operation?.operation !== 'subscription' || operation.selectionSet.selections.length !== 1) return null;
+  const [root] = operation.selectionSet.selections;
+  if (root.kind !== Kind.FIELD) return null;
+  const field = args.schema.getSubscriptionType()?.getFields()[root.name.value];
+  if (field?.extensions.sharedResult !== true) return null;
+  const used = new Set<string>();
+  const collect = (node: ASTNode) => visit(node, { Variable: (variable) => void used.add(variable.name.value) });
+  for (const node of [...(root.directives ?? []), ...(root.selectionSet ? [root.selectionSet] : [])]) collect(node);
+  for (const definition of args.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) collect(definition);
+  const values = [...used].sort().map((name) => [name, args.variableValues?.[name] ?? null]);
+  return JSON.stringify([print(args.document), args.operationName ?? null, values]);
+}
+
+/** `source` with `map` applied to each value; return() ends the source at once (the feed lets its pubsub subscription go). */
+function mapEvents<T, R>(source: AsyncIterable<T>, map: (value: T) => Promise<R>): AsyncIterableIterator<R> {
+  const it = source[Symbol.asyncIterator]();
+  const mapped: AsyncIterableIterator<R> = {
+    async next() {
+      const step = await it.next();
+      return step.done ? { value: undefined, done: true } : { value: await map(step.value), done: false };
+    },
+    async return() {
+      await it.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(err: unknown) {
+      await it.return?.();
+      throw err;
+    },
+    [Symbol.asyncIterator]: () => mapped,
+  };
+  return mapped;
 }

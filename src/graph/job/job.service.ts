@@ -286,17 +286,29 @@ export class JobService {
 
 }
 
+/**
+ * The event of a published message, made once per message: the pubsub hands every handler
+ * of a process the same parsed message, so its subscribers all get the same (read-only)
+ * object, and the WebSocket server executes a shared subscription once per event.
+ */
+const liveEvents = new WeakMap<JobEventMessage, LiveJobEvent>();
+
 function fromMessage(message: JobEventMessage): LiveJobEvent {
-  return {
-    jobId: message.jobId,
-    seq: message.seq,
-    status: message.status,
-    progress: message.progress,
-    message: message.message,
-    at: new Date(message.at),
-    userId: message.userId,
-    datacenterId: message.datacenterId,
-  };
+  let event = liveEvents.get(message);
+  if (!event) {
+    event = {
+      jobId: message.jobId,
+      seq: message.seq,
+      status: message.status,
+      progress: message.progress,
+      message: message.message,
+      at: new Date(message.at),
+      userId: message.userId,
+      datacenterId: message.datacenterId,
+    };
+    liveEvents.set(message, event);
+  }
+  return event;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Args, ArgsType, Authorized, Field, ID, Int, Resolver, Root, Subscription, type PubSub as SchemaPubSub, type SubscribeResolverData } from 'type-graphql';
+import { Args, ArgsType, Authorized, Extensions, Field, ID, Int, Resolver, Root, Subscription, type PubSub as SchemaPubSub, type SubscribeResolverData } from 'type-graphql';
 import { notFound } from '../../errors';
 import type { JobEventRow } from '../../store/schema';
 import type { Context } from '../context';
@@ -36,9 +36,17 @@ export const schemaPubSub: SchemaPubSub = {
   },
 };
 
+/**
+ * `sharedResult` (src/server/ws.ts): a subscriber's result for an event depends on the event and
+ * the selection only, so one execution serves every subscriber that receives the event. Holds
+ * while JobEvent's fields read nothing but the event; a field that reads the viewer must drop it.
+ */
+const SHARED_RESULT = { sharedResult: true };
+
 @Resolver()
 export class JobSubscriptions {
   @Authorized()
+  @Extensions(SHARED_RESULT)
   @Subscription(() => JobEvent, {
     description:
       'The events of a job (the viewer’s; admins: anyone’s) after `afterSeq`: the stored ones, then live ones, each once and in order. Completes after the final event, at once when the job had already ended.',
@@ -52,6 +60,7 @@ export class JobSubscriptions {
   }
 
   @Authorized()
+  @Extensions(SHARED_RESULT)
   @Subscription(() => JobEvent, {
     description: 'Every job event from now on that matches the filters, for dashboards. Users see their own jobs only; admins everyone’s.',
     subscribe: ({ args, context }: Data<JobEventsArgs>) => {
