@@ -267,15 +267,23 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Whether taskset can pin here (two cores or more, util-linux present). */
+let pinnable: boolean | undefined;
+
+/**
+ * Whether taskset can pin here (two cores or more, util-linux present). Decided at the first
+ * ask, before anything is pinned: a process pinned to one core sees one core.
+ */
 export function canPin(): boolean {
-  if (os.availableParallelism() < 2) return false;
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  pinnable ??= (() => {
+    if (os.availableParallelism() < 2) return false;
+    try {
+      execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return pinnable;
 }
 
 /**
