@@ -112,9 +112,10 @@ const envSchema = z.object({
   JOB_WORKER: bool.default(true),
   /**
    * Jobs one worker process runs at once. Each mostly waits for its cloud (a build takes seconds
-   * to minutes), so a worker holds many: at 50, two workers ran 500 creates in waves. @default 200
+   * to minutes: a waiting job holds a timer, not a thread), so a worker holds many: at 200, two
+   * workers left 100 of 500 concurrent creates queued behind a whole build. @default 500
    */
-  JOB_CONCURRENCY: int(1, 1000).default(200),
+  JOB_CONCURRENCY: int(1, 1000).default(500),
   /** Tries of a job whose cloud failed transiently (unreachable, 429/502/503/504, timeout), with backoff between them. @default 5 */
   JOB_MAX_ATTEMPTS: int(1, 20).default(5),
   /** The first retry's delay, ms; each next one doubles, up to 60 s. @default 2000 */
