@@ -4,14 +4,13 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createClient, type Client } from 'graphql-ws';
 import Redis from 'ioredis';
-import postgres from 'postgres';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config';
 import { encodeId, localId } from '../src/graph/node/global-id';
 import { openStore } from '../src/store/db';
 import { jobs } from '../src/store/schema';
 import type { PublisherCommand, PublisherData, PublisherReply } from './fanout-publisher';
-import { alternate, canPin, gatewayProcess, gqlAt, loginAt, openWorld, percentile, pinLoadSide, round, startClouds, type GatewayProcess } from './harness';
+import { alternate, canPin, freshDatabase, gatewayProcess, gqlAt, loginAt, openWorld, percentile, pinLoadSide, round, servicesUnreachable, startClouds, type GatewayProcess } from './harness';
 
 /*
  * Scenario 4: subscription fan-out. Two gateway replicas share one PostgreSQL and one Redis;
@@ -120,15 +119,11 @@ export async function fanout(options: FanoutOptions = {}): Promise<Record<string
   const rounds = options.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
   const jobCount = options.jobs ?? Number(process.env.BENCH_JOBS ?? 10);
 
-  const unreachable = await checkServices();
+  const unreachable = await servicesUnreachable(DATABASE_URL, REDIS_URL);
   if (unreachable) return [{ scenario: 'fanout', skipped: unreachable }];
 
-  const database = `bench_fanout_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`CREATE DATABASE ${database}`);
-  const url = new URL(DATABASE_URL);
-  url.pathname = `/${database}`;
-  const env = { DATABASE_URL: url.toString(), REDIS_URL, REDIS_PREFIX: `bench-fanout:${crypto.randomBytes(4).toString('hex')}:` };
+  const database = await freshDatabase(DATABASE_URL, 'bench_fanout');
+  const env = { DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: `bench-fanout:${crypto.randomBytes(4).toString('hex')}:` };
 
   // Before pinning: a process pinned to one core sees one core (availableParallelism).
   const pin = canPin();
@@ -397,8 +392,7 @@ export async function fanout(options: FanoutOptions = {}): Promise<Record<string
     }
     await world.close();
     await clouds.close();
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-    await admin.end({ timeout: 5 });
+    await database.drop().catch(() => undefined);
     await dropKeys(env.REDIS_PREFIX).catch(() => undefined);
   }
 }
@@ -429,27 +423,4 @@ async function connectAll(n: number, follow: (i: number) => Promise<Follower>): 
 
 async function closeAll(followers: Follower[]): Promise<void> {
   await Promise.all(followers.map((f) => f.client.dispose()));
-}
-
-/** Why the scenario cannot run here (PostgreSQL or Redis unreachable), or null. */
-async function checkServices(): Promise<string | null> {
-  const pg = postgres(DATABASE_URL, { max: 1, connect_timeout: 3, onnotice: () => undefined });
-  try {
-    await pg`select 1`;
-  } catch (err) {
-    return `PostgreSQL at ${DATABASE_URL} unreachable (${(err as Error).message}); set BENCH_DATABASE_URL`;
-  } finally {
-    await pg.end({ timeout: 1 }).catch(() => undefined);
-  }
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    return `Redis at ${REDIS_URL} unreachable (${(err as Error).message}); set BENCH_REDIS_URL`;
-  } finally {
-    redis.disconnect();
-  }
-  return null;
 }

@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
+import Redis from 'ioredis';
+import postgres from 'postgres';
 import { buildApp, type App } from '../src/app';
 import type { TenantCredentials } from '../src/clouds/driver';
 import { CloudRegistry } from '../src/clouds/registry';
@@ -16,6 +17,7 @@ import { buildEstate, LARGE_QUOTAS, unlimitCloudStackAccount, type EstateShape }
 import { startOpenStackSimulator, type OpenStackSimulator } from '../src/simulators/openstack';
 import { tenancies } from '../src/store/schema';
 import { ADMIN_LOGIN, ADMIN_PASSWORD, testEnv } from '../test/support/app';
+import { freePort } from '../test/support/processes';
 
 /*
  * What the scenarios share: two simulated datacenters (one of each kind) in this process, a
@@ -256,15 +258,46 @@ export function rssOf(pid: number): number {
   return kb * 1024;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+export { freePort };
+
+/** Why PostgreSQL at `databaseUrl` or Redis at `redisUrl` cannot serve a scenario, or null when both answer. */
+export async function servicesUnreachable(databaseUrl: string, redisUrl: string): Promise<string | null> {
+  const sql = postgres(databaseUrl, { max: 1, connect_timeout: 3, onnotice: () => undefined });
+  try {
+    await sql`select 1`;
+  } catch (err) {
+    return `PostgreSQL at ${new URL(databaseUrl).host} unreachable (${(err as Error).message}); set BENCH_DATABASE_URL`;
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => undefined);
+  }
+  const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    return `Redis at ${new URL(redisUrl).host} unreachable (${(err as Error).message}); set BENCH_REDIS_URL`;
+  } finally {
+    redis.disconnect();
+  }
+  return null;
+}
+
+/** A database of its own (`<prefix>_<random>`) on the server of `base`, dropped, with whoever is still connected, by `drop()`. */
+export async function freshDatabase(base: string, prefix: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
+  const run = async (statement: string) => {
+    const admin = postgres(base, { max: 1, onnotice: () => undefined });
+    try {
+      await admin.unsafe(statement);
+    } finally {
+      await admin.end({ timeout: 5 });
+    }
+  };
+  await run(`create database ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
 }
 
 let pinnable: boolean | undefined;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import Redis from 'ioredis';
 import postgres from 'postgres';
-import { gatewayProcess, gqlAt, KINDS, loginAt, median, openWorld, percentile, round, startClouds, type Clouds, type GatewayProcess, type Kind, type World } from './harness';
+import { freshDatabase, gatewayProcess, gqlAt, KINDS, loginAt, median, openWorld, percentile, round, servicesUnreachable, startClouds, type Clouds, type GatewayProcess, type Kind, type World } from './harness';
 import { ADMIN_LOGIN, ADMIN_PASSWORD } from '../test/support/app';
 import { loadConfig } from '../src/config';
 import { localId } from '../src/graph/node/global-id';
@@ -48,34 +48,9 @@ export interface JobsOptions {
 /** The servers the run uses (BENCH_DATABASE_URL, BENCH_REDIS_URL): a database of its own is made on the first, a key prefix of its own on the second, both removed after. */
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** Where a server is, for messages: no user or password. */
-const hostOf = (url: string) => new URL(url).host;
 
 const CREATE = 'mutation($input: CreateInstanceInput!) { createInstance(input: $input) { job { id status } } }';
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
-
-/** Why the scenario cannot run here (PostgreSQL or Redis unreachable), or null. */
-async function unavailable(): Promise<string | null> {
-  const sql = postgres(DATABASE_URL, { max: 1, connect_timeout: 3, onnotice: () => undefined });
-  try {
-    await sql`select 1`;
-  } catch (err) {
-    return `PostgreSQL at ${hostOf(DATABASE_URL)} unreachable: ${(err as Error).message}`;
-  } finally {
-    await sql.end({ timeout: 1 }).catch(() => undefined);
-  }
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    return `Redis at ${hostOf(REDIS_URL)} unreachable: ${(err as Error).message}`;
-  } finally {
-    redis.disconnect();
-  }
-  return null;
-}
 
 /** A createInstance as a client that does not wait: the job comes back QUEUED; its row's id. */
 async function submit(url: string, token: string, input: Record<string, unknown>): Promise<string> {
@@ -103,14 +78,11 @@ export async function jobs(options: JobsOptions = {}): Promise<Record<string, un
   const timeScale = options.timeScale ?? 1;
   const userCount = options.users ?? 10;
   const workerCount = options.workers ?? 2;
-  const why = await unavailable();
+  const why = await servicesUnreachable(DATABASE_URL, REDIS_URL);
   if (why) return [{ scenario: 'jobs', skipped: why }];
 
-  const dbName = `bench_jobs_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database ${dbName}`);
-  const dbUrl = new URL(DATABASE_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const database = await freshDatabase(DATABASE_URL, 'bench_jobs');
+  const dbName = database.name;
   const prefix = `bench-jobs:${crypto.randomBytes(4).toString('hex')}:`;
   const processEnv: Record<string, string> = { JOB_WORKER: 'false', ...(options.env ?? {}) };
 
@@ -118,11 +90,11 @@ export async function jobs(options: JobsOptions = {}): Promise<Record<string, un
   const children: GatewayProcess[] = [];
   let clouds: Clouds | null = null;
   let world: World | null = null;
-  const db = postgres(dbUrl.toString(), { max: 2, onnotice: () => undefined });
+  const db = postgres(database.url, { max: 2, onnotice: () => undefined });
   try {
     clouds = await startClouds({ timeScale });
     // The in-process gateway (for setting up) runs no jobs: the worker processes run them from the start.
-    const opened = await openWorld(clouds, { DATABASE_URL: dbUrl.toString(), REDIS_URL, REDIS_PREFIX: prefix, JOB_WORKER: 'false' });
+    const opened = await openWorld(clouds, { DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: prefix, JOB_WORKER: 'false' });
     world = opened;
     for (let w = 0; w < workerCount; w++) children.push(await gatewayProcess({ ...world.env, ...processEnv }, { entry: 'src/worker.js', ready: /worker is up/, args: options.nodeArgs }));
 
@@ -264,8 +236,7 @@ export async function jobs(options: JobsOptions = {}): Promise<Record<string, un
     await world?.close();
     await clouds?.close();
     await db.end({ timeout: 5 });
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
-    await admin.end({ timeout: 5 });
+    await database.drop().catch(() => undefined);
     await dropKeys(prefix);
   }
 }

@@ -82,7 +82,10 @@ const SCENARIOS: Record<string, { run: () => Promise<Row[]>; verdicts: (rows: Ro
   },
   jobs: {
     // At the simulators' 3 s builds, and at 30 s (nearer a real cloud's): what the queue adds is the same time either way.
-    run: async () => [...(await jobs()), ...(await jobs({ timeScale: 10 }))],
+    run: async () => {
+      const short = await jobs();
+      return short[0]?.skipped ? short : [...short, ...(await jobs({ timeScale: 10 }))];
+    },
     verdicts: (rows) =>
       rows.map((r) =>
         r.skipped

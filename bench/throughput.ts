@@ -3,9 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { print } from 'graphql';
-import postgres from 'postgres';
 import { ConsoleDocument } from '../operations/generated/graphql';
-import { alternate, canPin, gatewayProcess, median, openWorld, pinLoadSide, round, startClouds, type GatewayProcess } from './harness';
+import { alternate, canPin, freshDatabase, gatewayProcess, median, openWorld, pinLoadSide, round, startClouds, type GatewayProcess } from './harness';
 
 /*
  * Scenario 3: the throughput ladder. One console query (operations/console.graphql) over a
@@ -72,7 +71,7 @@ export async function throughput(options: ThroughputOptions = {}): Promise<Recor
   const pinned = pinning ? pinLoadSide(1) : [];
   console.log(pinning ? `throughput: servers on CPU 0; on CPU 1: ${pinned.join(', ')}` : 'throughput: cannot pin (one core or no taskset); figures are indicative only');
 
-  const database = databaseUrl ? await freshDatabase(databaseUrl) : null;
+  const database = databaseUrl ? await freshDatabase(databaseUrl, 'bench_throughput') : null;
   const clouds = await startClouds();
   const world = await openWorld(clouds, database ? { DATABASE_URL: database.url } : {});
   const servers: GatewayProcess[] = [];
@@ -185,23 +184,6 @@ export async function throughput(options: ThroughputOptions = {}): Promise<Recor
     await database?.drop();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** A database of its own on the server of `base`, dropped by `drop()`. */
-async function freshDatabase(base: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = `ecsgraph_bench_${process.pid}_${Date.now().toString(36)}`;
-  const run = async (statement: string) => {
-    const admin = postgres(base, { max: 1, onnotice: () => undefined });
-    try {
-      await admin.unsafe(statement);
-    } finally {
-      await admin.end();
-    }
-  };
-  await run(`create database ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
 }
 
 /** User + system CPU time of a process so far, seconds (from /proc; 0 where there is none). */
