@@ -135,7 +135,8 @@ export class Upstream {
     try {
       const res = await send(req, this.options.timeoutMs);
       status = res.status;
-      const response = { ...res, attempts: attempt };
+      // Assigned, not spread: a spread would read the headers getter and build them every time.
+      const response: UpstreamResponse = Object.assign(res, { attempts: attempt });
       const verdict = status < 500 || (req.verdictStatuses?.includes(status) ?? false);
       outcome = status < 400 ? 'ok' : verdict ? 'client_error' : 'server_error';
       if (status === 429 || !verdict) throw new AttemptFailure('status', status, response);
