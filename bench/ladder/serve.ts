@@ -36,7 +36,8 @@ export interface Request {
   variables?: Record<string, unknown> | null;
 }
 
-export function serve(answer: (body: string) => Buffer | string | Promise<Buffer | string>): void {
+/** A node:http server on PORT: /readyz, and every other request to `handle` with its whole body; it closes on SIGTERM. */
+export function listen(handle: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void): void {
   const server = http.createServer((req, res) => {
     if (req.url === '/readyz') {
       res.end('ready');
@@ -44,21 +45,25 @@ export function serve(answer: (body: string) => Buffer | string | Promise<Buffer
     }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      Promise.resolve()
-        .then(() => answer(Buffer.concat(chunks).toString('utf8')))
-        .then(
-          (body) => {
-            res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-            res.end(body);
-          },
-          (err: unknown) => {
-            res.writeHead(500, { 'content-type': 'text/plain' });
-            res.end(String(err));
-          },
-        );
-    });
+    req.on('end', () => handle(req, Buffer.concat(chunks).toString('utf8'), res));
   });
   server.listen(Number(process.env.PORT), '127.0.0.1');
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+export function serve(answer: (body: string) => Buffer | string | Promise<Buffer | string>): void {
+  listen((_req, body, res) => {
+    Promise.resolve()
+      .then(() => answer(body))
+      .then(
+        (out) => {
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) });
+          res.end(out);
+        },
+        (err: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(String(err));
+        },
+      );
+  });
 }
