@@ -247,7 +247,7 @@ export class JobJournal {
 }
 
 /** The wait until the end that `percent` done after `elapsedMs` foretells (at the same pace), within the poll policy's bounds. */
-function aimedDelay(percent: number, elapsedMs: number): number {
+export function aimedDelay(percent: number, elapsedMs: number): number {
   const remaining = (elapsedMs * (100 - percent)) / percent;
   const soonest = Math.max(FIRST_POLL_MS, elapsedMs * MIN_AIMED_FRACTION);
   return Math.round(Math.min(MAX_POLL_MS, Math.max(soonest, remaining + AIM_MARGIN_MS)));
