@@ -198,6 +198,34 @@ export async function openWorld(clouds: Clouds, overrides: Record<string, string
   };
 }
 
+/**
+ * A scenario on one gateway process: users with an estate of each shape (by user name), then
+ * the gateway in a process of its own on CPU 0, the bench, the simulators, PostgreSQL and Redis
+ * on CPU 1 where pinning works; `measure` runs against it, and everything stops after.
+ * `pinned` says how the run was placed, for the report.
+ */
+export async function onGatewayProcess<T>(
+  estates: Record<string, EstateShape>,
+  measure: (run: { gateway: GatewayProcess; clouds: Clouds; users: Record<string, BenchUser>; pinned: string }) => Promise<T>,
+): Promise<T> {
+  const pinned = canPin() ? pinLoadSide(1) : [];
+  const clouds = await startClouds();
+  const world = await openWorld(clouds);
+  try {
+    const users: Record<string, BenchUser> = {};
+    for (const [name, shape] of Object.entries(estates)) users[name] = await world.addUser(name, shape);
+    const gateway = await gatewayProcess(await world.detach(), { cpu: pinned.length ? 0 : undefined });
+    try {
+      return await measure({ gateway, clouds, users, pinned: pinned.length ? `gateway CPU 0; ${pinned.join(', ')} CPU 1` : 'no' });
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await world.close();
+    await clouds.close();
+  }
+}
+
 const distRoot = path.resolve(__dirname, '..');
 
 export interface GatewayProcess {

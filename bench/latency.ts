@@ -1,6 +1,6 @@
 import { print } from 'graphql';
 import { ConsoleDocument } from '../operations/generated/graphql';
-import { alternate, canPin, gatewayProcess, gqlAt, KINDS, openWorld, percentile, pinLoadSide, round, startClouds, type BenchUser, type TracedCall } from './harness';
+import { alternate, gqlAt, KINDS, onGatewayProcess, percentile, round, type TracedCall } from './harness';
 import { SIZES } from './upstream-calls';
 
 /*
@@ -50,57 +50,46 @@ export function wavesOf(calls: TracedCall[], latencyMs: number): Record<string, 
 
 export async function latency(): Promise<Record<string, unknown>[]> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 15);
-  const pinned = canPin() ? pinLoadSide(1) : [];
-  const clouds = await startClouds();
-  const world = await openWorld(clouds);
   const query = print(ConsoleDocument);
-  try {
-    const users = new Map<number, BenchUser>();
-    for (const size of SIZES) users.set(size.instances, await world.addUser(`l${size.instances}`, size.shape));
-    const gateway = await gatewayProcess(await world.detach(), { cpu: pinned.length ? 0 : undefined });
-    try {
-      await clouds.setLatency(LATENCY_MS);
-      const rows = new Map<number, LatencyRow>();
-      for (const size of SIZES) {
-        const token = users.get(size.instances)!.token;
-        // Warm-up: tokens, catalogue caches, the gateway's JIT.
-        for (let i = 0; i < 3; i++) await gqlAt(gateway.url, query, {}, token);
-        const waves = wavesOf(await clouds.trace(() => gqlAt(gateway.url, query, {}, token)), LATENCY_MS);
-        rows.set(size.instances, { instances: size.instances, waves: Math.max(...Object.values(waves)), floorMs: DEPENDENT_LEVELS * LATENCY_MS, p50Ms: [], p99Ms: [], requests: 0 });
-      }
-      for (const order of alternate(SIZES, ROUNDS)) {
-        for (const size of order) {
-          const latencies = await fixedRate(gateway.url, query, users.get(size.instances)!.token, RATE, seconds);
-          const row = rows.get(size.instances)!;
-          row.p50Ms.push(Math.round(percentile(latencies, 50)));
-          row.p99Ms.push(Math.round(percentile(latencies, 99)));
-          row.requests += latencies.length;
-        }
-      }
-      return [...rows.values()].map((r) => {
-        const p50 = Math.max(...r.p50Ms);
-        const p99 = Math.max(...r.p99Ms);
-        return {
-          scenario: 'latency',
-          instances: r.instances,
-          'dependent levels': DEPENDENT_LEVELS,
-          'waves seen': r.waves,
-          'floor ms': r.floorMs,
-          'p50 ms (rounds)': r.p50Ms.join(' / '),
-          'p99 ms (rounds)': r.p99Ms.join(' / '),
-          'p50 ÷ floor': round(p50 / r.floorMs),
-          'p99 ÷ floor': round(p99 / r.floorMs),
-          requests: r.requests,
-          pinned: pinned.length ? `gateway CPU 0; ${pinned.join(', ')} CPU 1` : 'no',
-        };
-      });
-    } finally {
-      await gateway.stop();
+  const estates = Object.fromEntries(SIZES.map((size) => [`l${size.instances}`, size.shape]));
+  return onGatewayProcess(estates, async ({ gateway, clouds, users: byName, pinned }) => {
+    const users = new Map(SIZES.map((size) => [size.instances, byName[`l${size.instances}`]]));
+    await clouds.setLatency(LATENCY_MS);
+    const rows = new Map<number, LatencyRow>();
+    for (const size of SIZES) {
+      const token = users.get(size.instances)!.token;
+      // Warm-up: tokens, catalogue caches, the gateway's JIT.
+      for (let i = 0; i < 3; i++) await gqlAt(gateway.url, query, {}, token);
+      const waves = wavesOf(await clouds.trace(() => gqlAt(gateway.url, query, {}, token)), LATENCY_MS);
+      rows.set(size.instances, { instances: size.instances, waves: Math.max(...Object.values(waves)), floorMs: DEPENDENT_LEVELS * LATENCY_MS, p50Ms: [], p99Ms: [], requests: 0 });
     }
-  } finally {
-    await world.close();
-    await clouds.close();
-  }
+    for (const order of alternate(SIZES, ROUNDS)) {
+      for (const size of order) {
+        const latencies = await fixedRate(gateway.url, query, users.get(size.instances)!.token, RATE, seconds);
+        const row = rows.get(size.instances)!;
+        row.p50Ms.push(Math.round(percentile(latencies, 50)));
+        row.p99Ms.push(Math.round(percentile(latencies, 99)));
+        row.requests += latencies.length;
+      }
+    }
+    return [...rows.values()].map((r) => {
+      const p50 = Math.max(...r.p50Ms);
+      const p99 = Math.max(...r.p99Ms);
+      return {
+        scenario: 'latency',
+        instances: r.instances,
+        'dependent levels': DEPENDENT_LEVELS,
+        'waves seen': r.waves,
+        'floor ms': r.floorMs,
+        'p50 ms (rounds)': r.p50Ms.join(' / '),
+        'p99 ms (rounds)': r.p99Ms.join(' / '),
+        'p50 ÷ floor': round(p50 / r.floorMs),
+        'p99 ÷ floor': round(p99 / r.floorMs),
+        requests: r.requests,
+        pinned,
+      };
+    });
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { print } from 'graphql';
 import { ConsoleDocument } from '../operations/generated/graphql';
-import { canPin, gatewayProcess, gqlAt, openWorld, pinLoadSide, round, startClouds } from './harness';
+import { gqlAt, onGatewayProcess, round } from './harness';
 
 /*
  * Scenario 6: memory. The gateway of scenario 3 (a process of its own on CPU 0, embedded store,
@@ -19,55 +19,43 @@ const SAMPLE_EVERY_MS = 10_000;
 export async function memory(): Promise<Record<string, unknown>[]> {
   const seconds = Number(process.env.BENCH_MEMORY_SECONDS ?? 600);
   const warmSeconds = Math.min(60, Math.max(1, Math.floor(seconds / 10)));
-  const pinned = canPin() ? pinLoadSide(1) : [];
-  const clouds = await startClouds();
-  const world = await openWorld(clouds);
-  try {
-    const user = await world.addUser('m100', { networks: 5, subnets: 1, instances: 10 });
-    const gateway = await gatewayProcess(await world.detach(), { cpu: pinned.length ? 0 : undefined });
-    try {
-      const query = print(ConsoleDocument);
-      await new Promise((r) => setTimeout(r, 2000));
-      const atRest = gateway.rss();
-      await gqlAt(gateway.url, query, {}, user.token);
-      const samples: { atS: number; rss: number }[] = [];
-      const started = Date.now();
-      const sampler = setInterval(() => samples.push({ atS: (Date.now() - started) / 1000, rss: gateway.rss() }), SAMPLE_EVERY_MS);
-      let warm = 0;
-      const warmTimer = setTimeout(() => (warm = gateway.rss()), warmSeconds * 1000);
-      const result = await autocannon({
-        url: gateway.url,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
-        body: JSON.stringify({ query }),
-        connections: CONNECTIONS,
-        duration: seconds,
-      });
-      clearInterval(sampler);
-      clearTimeout(warmTimer);
-      const end = gateway.rss();
-      if (result.non2xx || result.errors) throw new Error(`memory: ${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts) under load`);
-      const peak = Math.max(end, ...samples.map((s) => s.rss));
-      return [
-        {
-          scenario: 'memory',
-          'load s': seconds,
-          requests: result.requests.total,
-          'req/s': round(result.requests.average, 0),
-          'RSS at rest MB': round(atRest / MB, 1),
-          [`RSS after ${warmSeconds} s MB`]: round(warm / MB, 1),
-          'RSS at end MB': round(end / MB, 1),
-          'peak MB': round(peak / MB, 1),
-          'growth %': round(((end - warm) / warm) * 100, 1),
-          samples: samples.map((s) => round(s.rss / MB, 0)).join(' '),
-          pinned: pinned.length ? `gateway CPU 0; ${pinned.join(', ')} CPU 1` : 'no',
-        },
-      ];
-    } finally {
-      await gateway.stop();
-    }
-  } finally {
-    await world.close();
-    await clouds.close();
-  }
+  return onGatewayProcess({ m100: { networks: 5, subnets: 1, instances: 10 } }, async ({ gateway, users: { m100: user }, pinned }) => {
+    const query = print(ConsoleDocument);
+    await new Promise((r) => setTimeout(r, 2000));
+    const atRest = gateway.rss();
+    await gqlAt(gateway.url, query, {}, user.token);
+    const samples: { atS: number; rss: number }[] = [];
+    const started = Date.now();
+    const sampler = setInterval(() => samples.push({ atS: (Date.now() - started) / 1000, rss: gateway.rss() }), SAMPLE_EVERY_MS);
+    let warm = 0;
+    const warmTimer = setTimeout(() => (warm = gateway.rss()), warmSeconds * 1000);
+    const result = await autocannon({
+      url: gateway.url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+      body: JSON.stringify({ query }),
+      connections: CONNECTIONS,
+      duration: seconds,
+    });
+    clearInterval(sampler);
+    clearTimeout(warmTimer);
+    const end = gateway.rss();
+    if (result.non2xx || result.errors) throw new Error(`memory: ${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts) under load`);
+    const peak = Math.max(end, ...samples.map((s) => s.rss));
+    return [
+      {
+        scenario: 'memory',
+        'load s': seconds,
+        requests: result.requests.total,
+        'req/s': round(result.requests.average, 0),
+        'RSS at rest MB': round(atRest / MB, 1),
+        [`RSS after ${warmSeconds} s MB`]: round(warm / MB, 1),
+        'RSS at end MB': round(end / MB, 1),
+        'peak MB': round(peak / MB, 1),
+        'growth %': round(((end - warm) / warm) * 100, 1),
+        samples: samples.map((s) => round(s.rss / MB, 0)).join(' '),
+        pinned,
+      },
+    ];
+  });
 }

@@ -201,7 +201,6 @@ function touchSession(deps: AppDeps, sessionId: string, seen: { lastSeenAt: numb
 
 /** Revokes every live session of a user (deactivation, deletion). */
 export async function revokeUserSessions(db: AppDeps['db'], userId: string): Promise<void> {
-  forgetSessions();
   await db
     .update(sessions)
     .set({ revokedAt: new Date() })
