@@ -325,12 +325,17 @@ export async function fanout(options: FanoutOptions = {}): Promise<Record<string
     };
 
     const samples: Sample[] = [];
+    /** Per round and client count: the replicas' CPU to take each client's connection and subscription, and the time all took. */
+    const connects: { clients: number; cpuMs: number; seconds: number }[] = [];
     const orders = alternate(clientCounts, rounds);
     for (let r = 0; r < rounds; r++) {
       for (const n of orders[r]) {
         await startReplicas();
         const rest = rss();
+        const connectCpu = gatewayCpu();
+        const connectStart = Date.now();
         const followers = await connectAll(n, follow);
+        connects.push({ clients: n, cpuMs: ((gatewayCpu() - connectCpu) * 1000) / n, seconds: (Date.now() - connectStart) / 1000 });
         // An event to every job: every subscription is live once all have one (again while some lag).
         let live = false;
         for (let attempt = 0; attempt < 6 && !live; attempt++) {
@@ -377,6 +382,8 @@ export async function fanout(options: FanoutOptions = {}): Promise<Record<string
           'gateway CPU %': Math.round(med((s) => s.gatewayCpu) * 100),
           'load CPU %': Math.round(med((s) => s.loadCpu) * 100),
           'gateway wait %': Math.round(med((s) => s.gatewayWait) * 100),
+          'connect CPU ms/client': round(percentile(connects.filter((c) => c.clients === n).map((c) => c.cpuMs).sort((a, b) => a - b), 50), 2),
+          'connect s': round(percentile(connects.filter((c) => c.clients === n).map((c) => c.seconds).sort((a, b) => a - b), 50), 1),
           rounds: mine.length,
         });
       }

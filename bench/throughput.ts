@@ -20,7 +20,8 @@ import { alternate, canPin, freshDatabase, gatewayProcess, median, openWorld, pi
  * every round; its figure is the median of the rounds, as a ratio to L1. The servers' own CPU
  * time per answer is reported too: on a shared machine it moves less than requests per second.
  *   BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_PROFILE (a .cpuprofile path for L4),
- *   BENCH_DATABASE_URL (a Postgres server for the gateway's store; default embedded PGlite)
+ *   BENCH_DATABASE_URL (a Postgres server for the gateway's store; default embedded PGlite),
+ *   BENCH_RUNGS (some rungs only, e.g. L1,L4; L1 is always run, being the floor)
  */
 
 /** 50 instances per datacenter: 5 networks × 1 subnet × 10 instances. */
@@ -47,6 +48,8 @@ export interface ThroughputOptions {
    * load side's core, as in production. Default: embedded PGlite, inside the gateway's process.
    */
   databaseUrl?: string;
+  /** The rungs to run (BENCH_RUNGS, e.g. "L1,L4"); default all. L1 is always among them. */
+  rungs?: string[];
 }
 
 interface Target {
@@ -64,6 +67,8 @@ export async function throughput(options: ThroughputOptions = {}): Promise<Recor
   const connections = options.connections ?? CONNECTIONS;
   const profile = options.profile ?? process.env.BENCH_PROFILE;
   const databaseUrl = options.databaseUrl ?? process.env.BENCH_DATABASE_URL;
+  const only = new Set(options.rungs ?? process.env.BENCH_RUNGS?.split(',').map((r) => r.trim().toUpperCase()) ?? ['L0', 'L1', 'L2', 'L3', 'L4']);
+  only.add('L1');
   const started = Date.now();
 
   const pinning = canPin();
@@ -106,13 +111,15 @@ export async function throughput(options: ThroughputOptions = {}): Promise<Recor
       servers.push(server);
       return server;
     };
-    const targets: Target[] = [
-      { rung: 'L0', what: 'node:http, precomputed buffer', server: await rung('l0-buffer') },
-      { rung: 'L1', what: 'node:http + graphql-jit (floor)', server: await rung('l1-jit') },
-      { rung: 'L2', what: 'graphql-js execute, parse/validate cached', server: await rung('l2-graphql-js') },
-      { rung: 'L3', what: 'Apollo Server 5 bare', server: await rung('l3-apollo') },
-      { rung: 'L4', what: 'ecsgraph', server: gateway },
+    const ladder = [
+      { rung: 'L0', what: 'node:http, precomputed buffer', start: () => rung('l0-buffer') },
+      { rung: 'L1', what: 'node:http + graphql-jit (floor)', start: () => rung('l1-jit') },
+      { rung: 'L2', what: 'graphql-js execute, parse/validate cached', start: () => rung('l2-graphql-js') },
+      { rung: 'L3', what: 'Apollo Server 5 bare', start: () => rung('l3-apollo') },
+      { rung: 'L4', what: 'ecsgraph', start: async () => gateway },
     ];
+    const targets: Target[] = [];
+    for (const { rung, what, start } of ladder) if (only.has(rung)) targets.push({ rung, what, server: await start() });
     // Same bytes at every rung, checked before any load.
     const bytes = new Map<string, number>();
     for (const target of targets) {

@@ -24,6 +24,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
 import { AppError, ErrorCode } from '../errors';
 import type { Viewer } from '../graph/context';
@@ -235,10 +236,56 @@ export function explainTokens(message: string): string {
   return over ? `The document has more than ${over[1]} tokens (MAX_TOKENS).` : message;
 }
 
+/** A document's text as parsed once, and its validation errors under each kind of viewer. */
+interface DocumentEntry {
+  document: DocumentNode | null;
+  parseErrors: readonly GraphQLError[];
+  /** By whether introspection is allowed: the one part of the rules (and of the errors' wording) that depends on the viewer. */
+  validation: Map<boolean, readonly GraphQLError[]>;
+}
+
+/**
+ * Documents by text, per schema and limits, for graphql-ws: the same subscription sent by
+ * thousands of clients (a dashboard reconnecting after a deploy) is parsed and validated once.
+ * Bounded by entries and by characters.
+ */
+const documentEntries = new WeakMap<GraphQLSchema, WeakMap<QueryLimits, LRUCache<string, DocumentEntry>>>();
+const DOCUMENTS_MAX = 1000;
+const DOCUMENTS_MAX_CHARS = 8 * 1024 * 1024;
+
+function documentEntry(schema: GraphQLSchema, limits: QueryLimits, query: string): DocumentEntry {
+  let byLimits = documentEntries.get(schema);
+  if (!byLimits) documentEntries.set(schema, (byLimits = new WeakMap()));
+  let cache = byLimits.get(limits);
+  if (!cache) byLimits.set(limits, (cache = new LRUCache({ max: DOCUMENTS_MAX, maxSize: DOCUMENTS_MAX_CHARS, sizeCalculation: (_entry, key) => key.length || 1 })));
+  let entry = cache.get(query);
+  if (!entry) cache.set(query, (entry = parseEntry(query, limits)));
+  return entry;
+}
+
+function parseEntry(query: string, limits: QueryLimits): DocumentEntry {
+  try {
+    return { document: parse(query, { maxTokens: limits.maxTokens }), parseErrors: [], validation: new Map() };
+  } catch (err) {
+    const error =
+      err instanceof GraphQLError
+        ? withCode(new GraphQLError(explainTokens(err.message), { source: err.source, positions: err.positions }), 'GRAPHQL_PARSE_FAILED')
+        : new GraphQLError('The document does not parse.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    return { document: null, parseErrors: [error], validation: new Map() };
+  }
+}
+
+/** The document of `query` as graphql-ws runs it (parsed once per text), or null when it does not parse. */
+export function parsedDocument(schema: GraphQLSchema, limits: QueryLimits, query: string): DocumentNode | null {
+  return documentEntry(schema, limits, query).document;
+}
+
 /**
  * Every check a document meets before it runs, as one call for transports that do not go
  * through Apollo (graphql-ws): parse with the token limit, validate with the rules of the
- * viewer, then the cost with the variables. Errors as the client gets them; null when it may run.
+ * viewer (both once per document text: see documentEntries), then the NUL character and the
+ * cost with the variables. The parsed document when it may run, else the errors as the client
+ * gets them.
  */
 export function checkDocument(
   schema: GraphQLSchema,
@@ -246,18 +293,19 @@ export function checkDocument(
   viewer: Viewer | null,
   development: boolean,
   request: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
-): GraphQLError[] | null {
-  let document: DocumentNode;
-  try {
-    document = parse(request.query, { maxTokens: limits.maxTokens });
-  } catch (err) {
-    if (!(err instanceof GraphQLError)) return [new GraphQLError('The document does not parse.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-    return [withCode(new GraphQLError(explainTokens(err.message), { source: err.source, positions: err.positions }), 'GRAPHQL_PARSE_FAILED')];
+): { document: DocumentNode; errors?: undefined } | { document?: undefined; errors: GraphQLError[] } {
+  const entry = documentEntry(schema, limits, request.query);
+  const { document } = entry;
+  if (!document) return { errors: [...entry.parseErrors] };
+  const introspect = mayIntrospect(viewer, development);
+  let invalid = entry.validation.get(introspect);
+  if (!invalid) {
+    invalid = validate(schema, document, rulesFor(limits, viewer, development)).map((e) => withCode(introspect ? e : withoutSuggestions(e), 'GRAPHQL_VALIDATION_FAILED'));
+    entry.validation.set(introspect, invalid);
   }
-  const errors = validate(schema, document, rulesFor(limits, viewer, development));
-  if (errors.length) return errors.map((e) => withCode(mayIntrospect(viewer, development) ? e : withoutSuggestions(e), 'GRAPHQL_VALIDATION_FAILED'));
+  if (invalid.length) return { errors: [...invalid] };
   const refused = nulCharacterError(document, request.variables) ?? costError(limits, operationCost(schema, document, request.operationName, request.variables));
-  return refused ? [refused] : null;
+  return refused ? { errors: [refused] } : { document };
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {

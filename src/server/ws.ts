@@ -6,11 +6,11 @@ import {
   getOperationAST,
   GraphQLError,
   Kind,
-  parse,
   print,
   subscribe,
   visit,
   type ASTNode,
+  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLSchema,
@@ -25,7 +25,7 @@ import { readCredential, resolveViewer, type Credential } from './auth';
 import { GRAPHQL_PATH } from './http';
 import { persistedWsSubscribe, wsNeedsPersisted } from './persisted';
 import { rateLimitError, requestLimiter } from './rate-limit';
-import { checkDocument, mayIntrospect, stripSuggestions } from './limits';
+import { checkDocument, mayIntrospect, parsedDocument, stripSuggestions } from './limits';
 
 /** Largest WebSocket frame accepted. */
 export const WS_MAX_PAYLOAD = 64 * 1024;
@@ -72,7 +72,7 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
           const persistedErrors = await persistedWsSubscribe(deps, schema, payload, ctx.extra.viewer ?? null, deps.log);
           if (persistedErrors) return persistedErrors;
         }
-        const type = operationType(payload.query, payload.operationName);
+        const type = operationType(parsedDocument(schema, deps.config.limits, payload.query), payload.operationName);
         // Decided before the first await, so subscribes arriving together count in order.
         const admitted = type !== 'subscription' || admitSubscription(ctx, id, deps.config.ws.maxSubscriptions);
         if (ctx.extra.viewer) {
@@ -102,9 +102,10 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
           ];
         }
         // The limits of HTTP, and its introspection rule, hold here too.
-        const refused = checkDocument(schema, deps.config.limits, ctx.extra.viewer ?? null, deps.config.env === 'development', payload);
-        if (refused) return refused;
-        return undefined;
+        const checked = checkDocument(schema, deps.config.limits, ctx.extra.viewer ?? null, deps.config.env === 'development', payload);
+        if (checked.errors) return checked.errors;
+        // Parsed and validated here (once per document text), so graphql-ws does neither again.
+        return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       context: (ctx): Context => {
         const requestId = crypto.randomUUID();
@@ -163,13 +164,9 @@ function admitSubscription(ctx: { readonly subscriptions: Record<string, unknown
   return true;
 }
 
-/** The type of the operation a request would run; null when the document does not parse (graphql-ws reports that). */
-function operationType(query: string, operationName: string | null | undefined): string | null {
-  try {
-    return getOperationAST(parse(query), operationName)?.operation ?? null;
-  } catch {
-    return null;
-  }
+/** The type of the operation a request would run; null when the document does not parse (checkDocument reports that). */
+function operationType(document: DocumentNode | null, operationName: string | null | undefined): string | null {
+  return document ? (getOperationAST(document, operationName)?.operation ?? null) : null;
 }
 
 /**
@@ -216,6 +213,24 @@ async function sharedResult(event: unknown, key: string, args: ExecutionArgs): P
  * subscription's root field is not marked shareable.
  */
 function sharedSelectionKey(args: ExecutionArgs): string | null {
+  const used = sharedVariables(args);
+  if (used === null) return null;
+  const values = used.map((name) => [name, args.variableValues?.[name] ?? null]);
+  return JSON.stringify([printed(args.document), args.operationName ?? null, values]);
+}
+
+/** Per document and operation: the variables used below a shareable root field (sorted), or null when it is not shareable. */
+const sharedVariablesOf = new WeakMap<DocumentNode, Map<string | null, string[] | null>>();
+function sharedVariables(args: ExecutionArgs): string[] | null {
+  let byOperation = sharedVariablesOf.get(args.document);
+  if (!byOperation) sharedVariablesOf.set(args.document, (byOperation = new Map()));
+  const name = args.operationName ?? null;
+  let used = byOperation.get(name);
+  if (used === undefined) byOperation.set(name, (used = findSharedVariables(args)));
+  return used;
+}
+
+function findSharedVariables(args: ExecutionArgs): string[] | null {
   const operation = getOperationAST(args.document, args.operationName);
   if (operation?.operation !== 'subscription' || operation.selectionSet.selections.length !== 1) return null;
   const [root] = operation.selectionSet.selections;
@@ -226,8 +241,15 @@ function sharedSelectionKey(args: ExecutionArgs): string | null {
   const collect = (node: ASTNode) => visit(node, { Variable: (variable) => void used.add(variable.name.value) });
   for (const node of [...(root.directives ?? []), ...(root.selectionSet ? [root.selectionSet] : [])]) collect(node);
   for (const definition of args.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) collect(definition);
-  const values = [...used].sort().map((name) => [name, args.variableValues?.[name] ?? null]);
-  return JSON.stringify([print(args.document), args.operationName ?? null, values]);
+  return [...used].sort();
+}
+
+/** A document's text, printed once: the documents graphql-ws runs here are shared by every subscriber sending the same text. */
+const printedDocuments = new WeakMap<DocumentNode, string>();
+function printed(document: DocumentNode): string {
+  let text = printedDocuments.get(document);
+  if (text === undefined) printedDocuments.set(document, (text = print(document)));
+  return text;
 }
 
 /** `source` with `map` applied to each value; return() ends the source at once (the feed lets its pubsub subscription go). */
