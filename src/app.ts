@@ -16,6 +16,7 @@ import { resolveSecretKey, SecretBox } from './security/secret-box';
 import { CloudRegistry } from './clouds/registry';
 import { startEmbeddedClouds, type EmbeddedClouds } from './simulators/embedded';
 import { openStore, type Store } from './store/db';
+import { RowCache } from './store/row-cache';
 import { UserStore } from './store/users';
 import { createApollo } from './server/apollo';
 import { createHttpHandler, GRAPHQL_PATH } from './server/http';
@@ -78,6 +79,9 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     }
     const pubsub: PubSub = redis ? new RedisPubSub(redis, config.redis!.prefix, log) : new MemoryPubSub();
     closers.unshift(() => pubsub.close());
+    const rows = new RowCache({ ttlMs: config.storeCacheMs, pubsub, log });
+    await rows.start();
+    closers.unshift(() => rows.close());
 
     let engine: JobEngine | null = null;
     const queue: JobQueue = config.redis
@@ -105,6 +109,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
       userStore: new UserStore(store.db),
       clouds: new CloudRegistry({ log, observer: upstreamObserver(metrics), upstream: config.upstream }),
       queue,
+      rows,
     };
     const admin = await bootstrapAdmin(deps);
     let clouds: EmbeddedClouds | null = null;

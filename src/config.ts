@@ -60,6 +60,14 @@ const envSchema = z.object({
    * @default 2000
    */
   SESSION_CACHE_MS: int(0, 60_000).default(2000),
+  /**
+   * How long a process keeps datacenter rows and the image catalogue it has read, in
+   * milliseconds, instead of queries per request; 0 = no keeping. A change made by any gateway
+   * or worker is forgotten at once everywhere (over the pubsub); this bounds what a lost
+   * pubsub message leaves stale.
+   * @default 10000
+   */
+  STORE_CACHE_MS: int(0, 300_000).default(10_000),
   /** A user counts as active when its session was used within this many seconds. @default 900 */
   ACTIVE_USER_WINDOW_SECONDS: int(60, 60 * 60 * 24 * 30).default(900),
   /** Failed sign-ins allowed per login name within the window before RATE_LIMITED. @default 5 */
@@ -166,6 +174,8 @@ export interface Config {
   secretKey: Buffer | null;
   admin: { login: string; password: string } | null;
   sessions: { ttlSeconds: number; activeWindowSeconds: number; cacheMs: number };
+  /** STORE_CACHE_MS: how long datacenter and catalogue rows are kept per process. */
+  storeCacheMs: number;
   passwords: { scryptLogN: number };
   loginThrottle: { perLogin: number; perAddress: number; windowSeconds: number };
   /** Requests per minute (0 = no limit): a signed-in user, an API key, an anonymous client address. */
@@ -250,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.SECRET_KEY ? decodeKey(e.SECRET_KEY) : null,
     admin: e.ADMIN_LOGIN && e.ADMIN_PASSWORD ? { login: e.ADMIN_LOGIN, password: e.ADMIN_PASSWORD } : null,
     sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, activeWindowSeconds: e.ACTIVE_USER_WINDOW_SECONDS, cacheMs: e.SESSION_CACHE_MS },
+    storeCacheMs: e.STORE_CACHE_MS,
     passwords: { scryptLogN: e.PASSWORD_SCRYPT_LOG_N },
     loginThrottle: {
       perLogin: e.LOGIN_MAX_FAILURES_PER_LOGIN,

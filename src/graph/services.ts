@@ -8,6 +8,7 @@ import type { PubSub } from '../pubsub/pubsub';
 import type { PasswordHasher } from '../security/passwords';
 import type { SecretBox } from '../security/secret-box';
 import type { Db } from '../store/db';
+import type { RowCache } from '../store/row-cache';
 import { UserStore } from '../store/users';
 import { ApiKeyService } from './api-key/api-key.service';
 import { AuditService } from './audit/audit.service';
@@ -37,6 +38,8 @@ export interface AppDeps {
   clouds: CloudRegistry;
   /** Carries jobs to the workers (BullMQ with REDIS_URL, else the job table). */
   queue: JobQueue;
+  /** Datacenter and catalogue rows kept per process (STORE_CACHE_MS), forgotten everywhere on a write. */
+  rows: RowCache;
 }
 
 /** Facts of the request a service may need (audit, throttling). */

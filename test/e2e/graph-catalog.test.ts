@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { AdminDriver } from '../../src/clouds/driver';
+import { catalogueChanged } from '../../src/graph/catalog/catalog.service';
 import { DatacenterService } from '../../src/graph/datacenter/datacenter.service';
 import { catalogImages } from '../../src/store/schema';
 import { CLOUDS, localOf, unique, useCloudGateway, type Cloud } from '../support/cloud';
@@ -200,6 +201,7 @@ describe.each(CLOUDS)('the catalogue of %s', (cloud) => {
 
   it('syncImages records each image the cloud lists in the catalogue, in one cloud call; images it does not hold read unshared, by the cloud’s names', async () => {
     await f.gw.store.db.delete(catalogImages).where(eq(catalogImages.datacenterId, localOf(f.datacenter[cloud])));
+    await catalogueChanged(f.gw.app.deps, localOf(f.datacenter[cloud]));
     const unsynced = await images(cloud);
     expect(unsynced.length).toBeGreaterThan(0);
     for (const image of unsynced) expect(image).toMatchObject({ shared: false, name: image.cloudName });
@@ -286,6 +288,7 @@ describe.each(CLOUDS)('the catalogue of %s', (cloud) => {
     await f.gw.store.db.insert(catalogImages).values({ datacenterId: localOf(f.datacenter[cloud]), cloudImageId: goneId, cloudName: 'gone', shared: true });
     // And a row marked missing whose image is listed again.
     await f.gw.store.db.update(catalogImages).set({ missingSince: new Date() }).where(eq(catalogImages.cloudImageId, image.id));
+    await catalogueChanged(f.gw.app.deps, localOf(f.datacenter[cloud]));
     expect(await share(goneId, { shared: false })).toMatchObject({ code: 'CONFLICT', field: 'imageId' });
 
     await f.ok(SYNC_CATALOGUE, { d: f.datacenter[cloud] });

@@ -3,6 +3,13 @@ import type { CatalogReader, Flavor, Image, Zone } from '../../clouds/driver';
 import { catalogImages, type CatalogImageRow, type DatacenterRow } from '../../store/schema';
 import type { AppDeps } from '../services';
 
+const overlayKey = (datacenterId: string) => `catalogue:${datacenterId}`;
+
+/** After the catalogue rows of a datacenter were written other than through CatalogService (a migration, a script): every process reads them again. */
+export function catalogueChanged(deps: Pick<AppDeps, 'rows'>, datacenterId: string): Promise<void> {
+  return deps.rows.forget(overlayKey(datacenterId));
+}
+
 /** What the catalogue adds to a datacenter's images, by the cloud's image id. */
 export type ImageOverlay = ReadonlyMap<string, CatalogImageRow>;
 
@@ -23,7 +30,7 @@ export interface CatalogSync {
 export class CatalogService {
   private readonly cache = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly deps: Pick<AppDeps, 'db'>) {}
+  constructor(private readonly deps: Pick<AppDeps, 'db' | 'rows'>) {}
 
   zones(dc: DatacenterRow, reader: CatalogReader): Promise<Zone[]> {
     return this.once(`${dc.id}:zones`, () => reader.listZones());
@@ -37,12 +44,24 @@ export class CatalogService {
     return this.once(`${dc.id}:images`, () => reader.listImages());
   }
 
-  /** Rows of images gone from the cloud are included: an image listed again before the next sync keeps its settings. */
+  /**
+   * Rows of images gone from the cloud are included: an image listed again before the next sync
+   * keeps its settings. Kept by the process (deps.rows, STORE_CACHE_MS) until a change of the
+   * datacenter's catalogue.
+   */
   overlay(dc: DatacenterRow): Promise<ImageOverlay> {
-    return this.once(`${dc.id}:overlay`, async () => {
-      const rows = await this.deps.db.select().from(catalogImages).where(eq(catalogImages.datacenterId, dc.id));
-      return new Map(rows.map((r) => [r.cloudImageId, r]));
-    });
+    return this.once(`${dc.id}:overlay`, () =>
+      this.deps.rows.get(overlayKey(dc.id), async () => {
+        const rows = await this.deps.db.select().from(catalogImages).where(eq(catalogImages.datacenterId, dc.id));
+        return new Map(rows.map((r) => [r.cloudImageId, r])) as ImageOverlay;
+      }),
+    );
+  }
+
+  /** After a write of the datacenter's catalogue rows: this request's copy and every process's. */
+  private async changed(datacenterId: string): Promise<void> {
+    this.cache.delete(`${datacenterId}:overlay`);
+    await catalogueChanged(this.deps, datacenterId);
   }
 
   /**
@@ -89,7 +108,7 @@ export class CatalogService {
         missing,
       };
     });
-    this.cache.delete(`${dc.id}:overlay`);
+    await this.changed(dc.id);
     return result;
   }
 
@@ -108,7 +127,7 @@ export class CatalogService {
       .set({ ...changes, updatedAt: new Date() })
       .where(eq(catalogImages.id, row.id))
       .returning();
-    this.cache.delete(`${row.datacenterId}:overlay`);
+    await this.changed(row.datacenterId);
     return updated;
   }
 

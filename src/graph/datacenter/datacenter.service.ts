@@ -16,6 +16,8 @@ import {
 } from './datacenter.input';
 
 const credentialsAad = (id: string) => `datacenter:${id}:credentials`;
+const DATACENTER_KEY = 'datacenter:';
+const datacenterKey = (id: string) => `${DATACENTER_KEY}${id}`;
 
 export class DatacenterService {
   constructor(private readonly deps: AppDeps) {}
@@ -50,12 +52,26 @@ export class DatacenterService {
     return row;
   }
 
-  /** Batches one request's look-ups by id (removed datacenters included) into one query. */
+  /**
+   * Batches one request's look-ups by id (removed datacenters included) into one query, of
+   * the rows the process does not hold already (deps.rows, STORE_CACHE_MS).
+   */
   private readonly loader = new DataLoader<string, DatacenterRow | null>(async (ids) => {
-    const rows = await this.deps.db.select().from(datacenters).where(inArray(datacenters.id, [...ids]));
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id) ?? null);
+    const byKey = await this.deps.rows.getMany(
+      ids.map(datacenterKey),
+      async (keys) => {
+        const rows = await this.deps.db.select().from(datacenters).where(inArray(datacenters.id, keys.map((k) => k.slice(DATACENTER_KEY.length))));
+        return new Map(rows.map((r) => [datacenterKey(r.id), r]));
+      },
+    );
+    return ids.map((id) => byKey.get(datacenterKey(id)) ?? null);
   });
+
+  /** After a write of the datacenter's row: this request's loader and every process's copy. */
+  private async changed(row: DatacenterRow): Promise<void> {
+    this.loader.clear(row.id).prime(row.id, row);
+    await this.deps.rows.forget(datacenterKey(row.id));
+  }
 
   async byId(id: string, includeRemoved = false): Promise<DatacenterRow | null> {
     const row = await this.loader.load(id);
@@ -123,7 +139,7 @@ export class DatacenterService {
       .set({ ...changes, updatedAt: new Date() })
       .where(eq(datacenters.id, current.id))
       .returning();
-    this.loader.clear(row.id).prime(row.id, row);
+    await this.changed(row);
     return row;
   }
 
@@ -143,7 +159,7 @@ export class DatacenterService {
       .set({ removedAt: sql`now()`, updatedAt: new Date() })
       .where(eq(datacenters.id, current.id))
       .returning();
-    this.loader.clear(row.id).prime(row.id, row);
+    await this.changed(row);
     return row;
   }
 
@@ -169,7 +185,7 @@ export class DatacenterService {
       } as Partial<DatacenterRow>)
       .where(eq(datacenters.id, existing.id))
       .returning();
-    this.loader.clear(row.id).prime(row.id, row);
+    await this.changed(row);
     return row;
   }
 
