@@ -102,7 +102,7 @@ describe('RowCache', () => {
   it('does not keep a read that began before a forget, nor a read that failed', async () => {
     const c = await cache();
     let release: (value: string) => void = () => undefined;
-    const slow = c.getMany(['a'], () => new Promise((resolve) => (release = (v) => resolve(new Map([['a', v]])))));
+    const slow = c.getMany(['a'], () => new Promise<Map<string, string>>((resolve) => (release = (v) => resolve(new Map([['a', v]])))));
     await c.forget('a');
     release('stale');
     expect(await slow).toEqual(new Map([['a', 'stale']]));
