@@ -10,7 +10,7 @@ import { encodeId, localId } from '../src/graph/node/global-id';
 import { openStore } from '../src/store/db';
 import { jobs } from '../src/store/schema';
 import type { PublisherCommand, PublisherData, PublisherReply } from './fanout-publisher';
-import { alternate, canPin, freshDatabase, gatewayProcess, gqlAt, loginAt, openWorld, percentile, pinLoadSide, round, servicesUnreachable, startClouds, type GatewayProcess } from './harness';
+import { alternate, canPin, cpuSecondsOf, freshDatabase, gatewayProcess, gqlAt, loginAt, openWorld, percentile, pinLoadSide, round, servicesUnreachable, startClouds, type GatewayProcess } from './harness';
 
 /*
  * Scenario 4: subscription fan-out. Two gateway replicas share one PostgreSQL and one Redis;
@@ -106,11 +106,6 @@ function waitSeconds(pid: number): number {
   return ns / 1e9;
 }
 
-/** CPU seconds a process has used (user + system), from /proc; clock ticks of 1/100 s. */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 export async function fanout(options: FanoutOptions = {}): Promise<Record<string, unknown>[]> {
   const clientCounts = options.clients ?? list(process.env.BENCH_CLIENTS, [100, 1000, 5000]);
@@ -175,7 +170,7 @@ export async function fanout(options: FanoutOptions = {}): Promise<Record<string
     const cpu = pin ? 0 : undefined;
     const args = process.env.FANOUT_GATEWAY_ARGS?.split(' ').filter(Boolean) ?? [];
     const rss = () => gateways.reduce((sum, g) => sum + g.rss(), 0);
-    const gatewayCpu = () => gateways.reduce((sum, g) => sum + cpuSeconds(g.pid), 0);
+    const gatewayCpu = () => gateways.reduce((sum, g) => sum + cpuSecondsOf(g.pid), 0);
     const gatewayWait = () => gateways.reduce((sum, g) => sum + waitSeconds(g.pid), 0);
     let wsUrls: string[] = [];
 

@@ -286,6 +286,21 @@ export function rssOf(pid: number): number {
   return kb * 1024;
 }
 
+/** USER_HZ: 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** User + system CPU time a process has used so far, seconds (from /proc; 0 once it is gone). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from the 3rd: utime is the 14th, stime the 15th, in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
 export { freePort };
 
 /** Why PostgreSQL at `databaseUrl` or Redis at `redisUrl` cannot serve a scenario, or null when both answer. */

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import Redis from 'ioredis';
 import postgres from 'postgres';
-import { freshDatabase, gatewayProcess, gqlAt, KINDS, loginAt, median, openWorld, percentile, round, servicesUnreachable, startClouds, type Clouds, type GatewayProcess, type Kind, type World } from './harness';
+import { cpuSecondsOf, freshDatabase, gatewayProcess, gqlAt, KINDS, loginAt, median, openWorld, percentile, round, servicesUnreachable, startClouds, type Clouds, type GatewayProcess, type Kind, type World } from './harness';
 import { ADMIN_LOGIN, ADMIN_PASSWORD } from '../test/support/app';
 import { loadConfig } from '../src/config';
 import { localId } from '../src/graph/node/global-id';
@@ -241,16 +241,8 @@ export async function jobs(options: JobsOptions = {}): Promise<Record<string, un
   }
 }
 
-/** CPU time (user + system) a process has used so far, ms (from /proc; 0 where there is none). */
-function cpuMsOf(pid: number): number {
-  try {
-    // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
+/** CPU time (user + system) a process has used so far, ms. */
+const cpuMsOf = (pid: number) => cpuSecondsOf(pid) * 1000;
 
 /** CPU used so far by each PostgreSQL backend connected to `database`, by pid. */
 function backendsOf(database: string): Map<number, number> {
@@ -267,9 +259,6 @@ function backendsOf(database: string): Map<number, number> {
   }
   return found;
 }
-
-/** USER_HZ: 100 on Linux everywhere that matters. */
-const CLOCK_TICKS = 100;
 
 /** Waits until every job of `ids` has ended (reading the job rows) or `timeoutMs` passes; the ids that ended. */
 async function untilEnded(db: postgres.Sql, ids: string[], timeoutMs: number): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { print } from 'graphql';
 import { ConsoleDocument } from '../operations/generated/graphql';
-import { alternate, gqlAt, KINDS, onGatewayProcess, percentile, round, type TracedCall } from './harness';
+import { alternate, cpuSecondsOf, gqlAt, KINDS, onGatewayProcess, percentile, round, type TracedCall } from './harness';
 import { SIZES } from './upstream-calls';
 
 /*
@@ -29,7 +29,14 @@ export interface LatencyRow {
   p50Ms: number[];
   p99Ms: number[];
   requests: number;
+  /** The gateway's CPU seconds over the timed runs. */
+  cpuSeconds: number;
+  /** Latencies of requests sent one at a time (each after the last answered), ms. */
+  aloneMs: number[];
 }
+
+/** Requests sent one at a time per size: the latency of a request with no other in the gateway. */
+const ALONE = 7;
 
 /** Sequential waves in a trace: a call that arrives a latency's worth after the current wave's first call starts the next wave. */
 export function wavesOf(calls: TracedCall[], latencyMs: number): Record<string, number> {
@@ -61,12 +68,20 @@ export async function latency(): Promise<Record<string, unknown>[]> {
       // Warm-up: tokens, catalogue caches, the gateway's JIT.
       for (let i = 0; i < 3; i++) await gqlAt(gateway.url, query, {}, token);
       const waves = wavesOf(await clouds.trace(() => gqlAt(gateway.url, query, {}, token)), LATENCY_MS);
-      rows.set(size.instances, { instances: size.instances, waves: Math.max(...Object.values(waves)), floorMs: DEPENDENT_LEVELS * LATENCY_MS, p50Ms: [], p99Ms: [], requests: 0 });
+      const aloneMs: number[] = [];
+      for (let i = 0; i < ALONE; i++) {
+        const sent = performance.now();
+        await gqlAt(gateway.url, query, {}, token);
+        aloneMs.push(performance.now() - sent);
+      }
+      rows.set(size.instances, { instances: size.instances, waves: Math.max(...Object.values(waves)), floorMs: DEPENDENT_LEVELS * LATENCY_MS, p50Ms: [], p99Ms: [], requests: 0, cpuSeconds: 0, aloneMs: aloneMs.sort((a, b) => a - b) });
     }
     for (const order of alternate(SIZES, ROUNDS)) {
       for (const size of order) {
+        const cpuBefore = cpuSecondsOf(gateway.pid);
         const latencies = await fixedRate(gateway.url, query, users.get(size.instances)!.token, RATE, seconds);
         const row = rows.get(size.instances)!;
+        row.cpuSeconds += cpuSecondsOf(gateway.pid) - cpuBefore;
         row.p50Ms.push(Math.round(percentile(latencies, 50)));
         row.p99Ms.push(Math.round(percentile(latencies, 99)));
         row.requests += latencies.length;
@@ -85,6 +100,12 @@ export async function latency(): Promise<Record<string, unknown>[]> {
         'p99 ms (rounds)': r.p99Ms.join(' / '),
         'p50 ÷ floor': round(p50 / r.floorMs),
         'p99 ÷ floor': round(p99 / r.floorMs),
+        // With no other request in the gateway: what the estate's size costs a request by itself, queueing aside.
+        'alone p50 ms': Math.round(percentile(r.aloneMs, 50)),
+        'alone p50 ÷ floor': round(percentile(r.aloneMs, 50) / r.floorMs),
+        // The gateway's own work per answer, and how busy the rate kept its core.
+        'gateway CPU ms/request': Math.round((r.cpuSeconds * 1000) / Math.max(r.requests, 1)),
+        'gateway CPU %': Math.round((r.cpuSeconds / (ROUNDS * seconds)) * 100),
         requests: r.requests,
         pinned,
       };

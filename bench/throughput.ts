@@ -4,7 +4,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { print } from 'graphql';
 import { ConsoleDocument } from '../operations/generated/graphql';
-import { alternate, canPin, freshDatabase, gatewayProcess, median, openWorld, pinLoadSide, round, startClouds, type GatewayProcess } from './harness';
+import { alternate, canPin, cpuSecondsOf, freshDatabase, gatewayProcess, median, openWorld, pinLoadSide, round, startClouds, type GatewayProcess } from './harness';
 
 /*
  * Scenario 3: the throughput ladder. One console query (operations/console.graphql) over a
@@ -21,7 +21,8 @@ import { alternate, canPin, freshDatabase, gatewayProcess, median, openWorld, pi
  * time per answer is reported too: on a shared machine it moves less than requests per second.
  *   BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_PROFILE (a .cpuprofile path for L4),
  *   BENCH_DATABASE_URL (a Postgres server for the gateway's store; default embedded PGlite),
- *   BENCH_RUNGS (some rungs only, e.g. L1,L4; L1 is always run, being the floor)
+ *   BENCH_RUNGS (some rungs only, e.g. L1,L4; L1 is always run, being the floor),
+ *   BENCH_L4_ARGS (node options of the L4 gateway, e.g. --max-semi-space-size=64)
  */
 
 /** 50 instances per datacenter: 5 networks × 1 subnet × 10 instances. */
@@ -85,7 +86,7 @@ export async function throughput(options: ThroughputOptions = {}): Promise<Recor
   try {
     const user = await world.addUser('ladder', SHAPE);
     const env = await world.detach();
-    const gateway = await gatewayProcess(env, { cpu });
+    const gateway = await gatewayProcess(env, { cpu, args: process.env.BENCH_L4_ARGS?.split(' ').filter(Boolean) ?? [] });
     servers.push(gateway);
 
     const body = JSON.stringify({ query: print(ConsoleDocument) });
@@ -139,9 +140,9 @@ export async function throughput(options: ThroughputOptions = {}): Promise<Recor
     const runs = new Map<string, { rps: number; p50: number; p99: number; cpu: number; cpuPerRequest: number }[]>();
     for (const order of alternate(targets, rounds)) {
       for (const target of order) {
-        const before = cpuSeconds(target.server.pid);
+        const before = cpuSecondsOf(target.server.pid);
         const result = await load(target.server.url, seconds);
-        const cpu = cpuSeconds(target.server.pid) - before;
+        const cpu = cpuSecondsOf(target.server.pid) - before;
         const list = runs.get(target.rung) ?? [];
         list.push({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu: cpu / result.duration, cpuPerRequest: cpu / Math.max(result.requests.total, 1) });
         runs.set(target.rung, list);
@@ -193,16 +194,3 @@ export async function throughput(options: ThroughputOptions = {}): Promise<Recor
   }
 }
 
-/** User + system CPU time of a process so far, seconds (from /proc; 0 where there is none). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces), from the 3rd: utime is the 14th, stime the 15th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-/** USER_HZ: 100 on every Linux Node runs on. */
-const CLOCK_TICKS = 100;

@@ -88,9 +88,11 @@ export async function listVolumes(ctx: Ctx, filter: ChildFilter = {}): Promise<V
   const volumes = await readOnce(ctx, 'volumes', () =>
     ctx.session.collect<WireVolume>('volume', { operation: 'cinder.volumes.detail', method: 'GET', path: '/volumes/detail', what: 'Listing volumes' }, 'volumes'),
   );
+  const ids = filter.ids && new Set(filter.ids);
+  const parents = filter.parentIds && new Set(filter.parentIds);
   return volumes
-    .filter((v) => !filter.ids || filter.ids.includes(v.id))
-    .filter((v) => !filter.parentIds || v.attachments?.some((a) => filter.parentIds!.includes(a.server_id)))
+    .filter((v) => !ids || ids.has(v.id))
+    .filter((v) => !parents || v.attachments?.some((a) => parents.has(a.server_id)))
     .map(toVolume);
 }
 
@@ -159,9 +161,11 @@ export async function listBackups(ctx: Ctx, filter: ChildFilter = {}): Promise<V
       'backups',
     ),
   );
+  const ids = filter.ids && new Set(filter.ids);
+  const parents = filter.parentIds && new Set(filter.parentIds);
   return backups
-    .filter((b) => !filter.ids || filter.ids.includes(b.id))
-    .filter((b) => !filter.parentIds || filter.parentIds.includes(b.volume_id))
+    .filter((b) => !ids || ids.has(b.id))
+    .filter((b) => !parents || parents.has(b.volume_id))
     .map(toBackup);
 }
 

@@ -52,7 +52,8 @@ export async function listFloatingIps(ctx: Ctx, filter: ChildFilter = {}): Promi
   const project = await projectId(ctx);
   const fips = await neutronList<WireFloatingIp>(ctx, 'floatingips', 'neutron.floatingips.list', { project_id: project }, { key: 'id', values: filter.ids });
   const mapped = await withPorts(ctx, fips);
-  return filter.parentIds ? mapped.filter((f) => f.instanceId && filter.parentIds!.includes(f.instanceId)) : mapped;
+  const parents = filter.parentIds && new Set(filter.parentIds);
+  return parents ? mapped.filter((f) => f.instanceId && parents.has(f.instanceId)) : mapped;
 }
 
 /**

@@ -51,7 +51,8 @@ export async function listImages(ctx: Ctx, filter: ListFilter = {}): Promise<Ima
   const ids = filter.ids ? [...new Set(filter.ids)] : null;
   if (!ids || ids.length > IDS_PER_REQUEST) {
     const all = (await ctx.session.collectGlance<WireImage>(spec, 'images')).map(toImage);
-    return ids ? all.filter((i) => ids.includes(i.id)) : all;
+    const wanted = ids && new Set(ids);
+    return wanted ? all.filter((i) => wanted.has(i.id)) : all;
   }
   // One more than asked for: Glance links a next page whenever a page is full.
   const images = await ctx.session.collectGlance<WireImage>({ ...spec, query: query({ id: `in:${ids.join(',')}`, limit: ids.length + 1 }) }, 'images');

@@ -93,7 +93,8 @@ export async function projectFlavors(ctx: Ctx, fresh = false): Promise<WireFlavo
 export async function listFlavors(ctx: Ctx, filter: ListFilter = {}): Promise<Flavor[]> {
   if (filter.ids && !filter.ids.length) return [];
   const flavors = await projectFlavors(ctx, true);
-  return flavors.filter((f) => !filter.ids || filter.ids.includes(f.id)).map(toFlavor);
+  const ids = filter.ids && new Set(filter.ids);
+  return flavors.filter((f) => !ids || ids.has(f.id)).map(toFlavor);
 }
 
 export async function createFlavor(ctx: Ctx, spec: FlavorSpec): Promise<Flavor> {
@@ -179,9 +180,11 @@ export async function listInstances(ctx: Ctx, filter: ChildFilter = {}): Promise
   // In a snapshot the ports are the project's whole list: read beside the servers, not after.
   prefetch(ctx, ['ports']);
   let servers = await allServers(ctx);
-  if (filter.ids) servers = servers.filter((s) => filter.ids!.includes(s.id));
+  const ids = filter.ids && new Set(filter.ids);
+  if (ids) servers = servers.filter((s) => ids.has(s.id));
   const instances = await enrich(ctx, servers);
-  return filter.parentIds ? instances.filter((i) => i.addresses.some((a) => filter.parentIds!.includes(a.networkId))) : instances;
+  const parents = filter.parentIds && new Set(filter.parentIds);
+  return parents ? instances.filter((i) => i.addresses.some((a) => parents.has(a.networkId))) : instances;
 }
 
 export async function showServer(ctx: Ctx, id: string, what: string, accept404 = false): Promise<WireServer | null> {
@@ -344,9 +347,10 @@ export async function listKeyPairs(ctx: Ctx, filter: ListFilter = {}): Promise<K
     { operation: 'nova.keypairs.list', method: 'GET', path: '/os-keypairs', what: 'Listing key pairs' },
     'keypairs',
   );
+  const ids = filter.ids && new Set(filter.ids);
   return items
     .map((i) => i.keypair)
-    .filter((k) => !filter.ids || filter.ids.includes(k.name))
+    .filter((k) => !ids || ids.has(k.name))
     .map((k) => ({ name: k.name, fingerprint: k.fingerprint, publicKey: k.public_key ?? null }));
 }
 

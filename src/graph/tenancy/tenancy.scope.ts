@@ -19,9 +19,15 @@ export class TenantScope {
     this.loaders = new TenancyLoaders(driver);
   }
 
+  /** Ids made in this request, by kind and cloud id: a network named by every address of its instances is encoded once. */
+  private readonly ids = new Map<string, string>();
+
   /** The global id of one of this tenancy's resources. */
   id(kind: ResourceKind, cloudId: string): string {
-    return encodeResourceId(kind, { datacenterId: this.datacenter.id, tenancyId: this.tenancy.id, cloudId });
+    const key = `${kind}:${cloudId}`;
+    let id = this.ids.get(key);
+    if (id === undefined) this.ids.set(key, (id = encodeResourceId(kind, { datacenterId: this.datacenter.id, tenancyId: this.tenancy.id, cloudId })));
+    return id;
   }
 
   /** What a job of this tenancy records. */
