@@ -131,7 +131,7 @@ export function buildApp(config: Config, options: BuildOptions = {}): App {
     if (role === 'worker') return { url: '', admin, simulators: clouds ? { openstack: clouds.openstackUrl, cloudstack: clouds.cloudstackUrl } : null };
 
     const schema = graphSchema();
-    const apollo = createApollo({ schema, log, metrics, exposeUnexpected: config.env === 'development', limits: config.limits, development: config.env === 'development' });
+    const apollo = createApollo({ schema, log, metrics, exposeUnexpected: config.env === 'development', limits: config.limits, development: config.env === 'development', executor: config.executor });
     await apollo.start();
     closers.unshift(() => apollo.stop());
 

@@ -150,6 +150,12 @@ const envSchema = z.object({
   PERSISTED_OPERATIONS_ONLY: bool.default(false),
   /** How long an Automatic Persisted Query stays registered (Redis with REDIS_URL, else the persisted_queries table), s. @default 86400 */
   APQ_TTL_SECONDS: int(60, 60 * 60 * 24 * 365).default(86_400),
+  /**
+   * What runs an operation once Apollo has parsed and validated it: `jit`, graphql-jit's
+   * compiled operations (each compiled once per document), or `graphql-js`, its interpreter.
+   * @default jit
+   */
+  GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
   /** pino level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -185,6 +191,8 @@ export interface Config {
   /** Persisted operations: full documents for administrators only (`only`), and the lifetime of APQ entries. */
   persisted: { only: boolean; apqTtlSeconds: number };
   logLevel: string;
+  /** GRAPHQL_EXECUTOR. */
+  executor: 'jit' | 'graphql-js';
   simulators: { enabled: boolean; timeScale: number; openstackPort: number; cloudstackPort: number };
   limits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxRootFields: number; maxCost: number };
   jobs: {
@@ -271,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphqlHttp: { batching: e.HTTP_BATCHING, batchMax: e.HTTP_BATCH_MAX, timeoutMs: e.REQUEST_TIMEOUT_MS },
     persisted: { only: e.PERSISTED_OPERATIONS_ONLY, apqTtlSeconds: e.APQ_TTL_SECONDS },
     logLevel: e.LOG_LEVEL,
+    executor: e.GRAPHQL_EXECUTOR,
     simulators: {
       enabled: e.SIMULATORS ?? !e.DATABASE_URL,
       timeScale: e.SIM_TIME_SCALE,

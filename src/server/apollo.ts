@@ -5,6 +5,7 @@ import { isExpectedError, toClientError } from '../errors';
 import type { Context } from '../graph/context';
 import type { Logger } from '../logger';
 import { costError, explainTokens, limitRules, mayIntrospect, nulCharacterError, operationCost, stripSuggestions, subscriptionOverHttpError, type QueryLimits } from './limits';
+import { jitGateway } from './executor';
 import { operationLabel, type Metrics } from './metrics';
 
 export interface ApolloOptions {
@@ -16,11 +17,13 @@ export interface ApolloOptions {
   limits: QueryLimits;
   /** Development: introspection and field suggestions for everyone. */
   development: boolean;
+  /** GRAPHQL_EXECUTOR: graphql-jit's compiled operations (src/server/executor.ts) or graphql-js's execute. */
+  executor: 'jit' | 'graphql-js';
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<Context> {
   return new ApolloServer<Context>({
-    schema: options.schema,
+    ...(options.executor === 'jit' ? { gateway: jitGateway(options.schema) } : { schema: options.schema }),
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     // Batches are refused (HTTP_BATCHING off) or bounded (HTTP_BATCH_MAX) by the HTTP handler before Apollo sees them.
