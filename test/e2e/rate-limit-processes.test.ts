@@ -1,8 +1,7 @@
 import Redis from 'ioredis';
-import { ADMIN_LOGIN, ADMIN_PASSWORD, testEnv } from '../support/app';
-import { startNode, startRedis, type Child } from '../support/processes';
+import { ADMIN_LOGIN, ADMIN_PASSWORD } from '../support/app';
+import { useGatewayProcesses } from '../support/gateways';
 import { serviceUrl } from '../support/services';
-import { openPostgresStore } from '../support/store';
 import { openRaw } from '../support/ws';
 
 /*
@@ -26,35 +25,13 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 }
 
 (serviceUrl('postgres') && serviceUrl('redis') ? describe : describe.skip)('rate limits across two gateways on one Redis', () => {
-  const children: Child[] = [];
-  let store: Awaited<ReturnType<typeof openPostgresStore>> | null = null;
-  let redisUrl = '';
-  let prefix = '';
-  let urls: [string, string];
-
-  beforeAll(async () => {
-    store = await openPostgresStore(serviceUrl('postgres')!);
-    redisUrl = (await startRedis(children)).url;
-    // One environment for both: the same database, Redis and key prefix.
-    const env: Record<string, string | undefined> = {
-      ...testEnv({ DATABASE_URL: store.url, REDIS_URL: redisUrl, LOG_LEVEL: 'warn' }),
-      RATE_LIMIT_PER_USER: String(PER_USER),
-      RATE_LIMIT_ANONYMOUS: String(ANONYMOUS),
-      TRUST_PROXY: 'true',
-      WS_ALLOW_OPERATIONS: 'true',
-    };
-    prefix = env.REDIS_PREFIX!;
-    const a = startNode('dist/main.js', env, children);
-    const urlA = (await a.waitFor(/GraphQL \(HTTP and WebSocket\) at (\S+)/))[1];
-    const b = startNode('dist/main.js', env, children);
-    const urlB = (await b.waitFor(/GraphQL \(HTTP and WebSocket\) at (\S+)/))[1];
-    urls = [urlA, urlB];
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const c of children.reverse()) await c.kill('SIGTERM');
-    await store?.close();
-  }, 60_000);
+  // One environment for both: the same database, Redis and key prefix.
+  const gateways = useGatewayProcesses({
+    RATE_LIMIT_PER_USER: String(PER_USER),
+    RATE_LIMIT_ANONYMOUS: String(ANONYMOUS),
+    TRUST_PROXY: 'true',
+    WS_ALLOW_OPERATIONS: 'true',
+  });
 
   const login = async (url: string) => {
     const answer = await post(url, { query: 'mutation($l: String!, $p: String!) { login(login: $l, password: $p) { token } }', variables: { l: ADMIN_LOGIN, p: ADMIN_PASSWORD } });
@@ -64,13 +41,13 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 
   test(`a user’s ${PER_USER} requests a minute are one budget over both gateways; the next is refused on either`, async () => {
     // One session signed in on each gateway (anonymous requests from 127.0.0.1).
-    const tokens = [await login(urls[0]), await login(urls[1])];
+    const tokens = [await login(gateways.urls[0]), await login(gateways.urls[1])];
     for (let i = 0; i < PER_USER; i++) {
-      const answer = await post(urls[i % 2], { query: '{ viewer { username } }' }, { authorization: `Bearer ${tokens[(i + 1) % 2]}` });
+      const answer = await post(gateways.urls[i % 2], { query: '{ viewer { username } }' }, { authorization: `Bearer ${tokens[(i + 1) % 2]}` });
       expect(answer.status).toBe(200);
       expect(answer.body.data.viewer.username).toBe(ADMIN_LOGIN);
     }
-    for (const url of urls) {
+    for (const url of gateways.urls) {
       const answer = await post(url, { query: '{ viewer { username } }' }, { authorization: `Bearer ${tokens[0]}` });
       expect(answer.status).toBe(429);
       expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
@@ -78,7 +55,7 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
       expect(answer.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: Number(answer.retryAfter), limit: { name: 'RATE_LIMIT_PER_USER', max: PER_USER } });
     }
     // A WebSocket subscribe on either gateway spends the same budget: refused as well.
-    const socket = await openRaw(urls[1]);
+    const socket = await openRaw(gateways.urls[1]);
     try {
       socket.send({ type: 'connection_init', payload: { authorization: `Bearer ${tokens[0]}` } });
       expect((await socket.next()).type).toBe('connection_ack');
@@ -89,11 +66,11 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     }
 
     // The counters are Redis keys under the gateways' REDIS_PREFIX.
-    const redis = new Redis(redisUrl);
+    const redis = new Redis(gateways.redisUrl);
     try {
-      const keys = await redis.keys(`${prefix}rate-*`);
-      expect(keys.some((k) => k.startsWith(`${prefix}rate-user`))).toBe(true);
-      expect(keys.some((k) => k.startsWith(`${prefix}rate-anonymous`))).toBe(true);
+      const keys = await redis.keys(`${gateways.env.REDIS_PREFIX}rate-*`);
+      expect(keys.some((k) => k.startsWith(`${gateways.env.REDIS_PREFIX}rate-user`))).toBe(true);
+      expect(keys.some((k) => k.startsWith(`${gateways.env.REDIS_PREFIX}rate-anonymous`))).toBe(true);
     } finally {
       redis.disconnect();
     }
@@ -102,11 +79,11 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   test(`an anonymous address’s ${ANONYMOUS} requests a minute are one budget over both gateways`, async () => {
     const from = { 'x-forwarded-for': '192.0.2.55' };
     for (let i = 0; i < ANONYMOUS; i++) {
-      const answer = await post(urls[i % 2], { query: '{ __typename }' }, from);
+      const answer = await post(gateways.urls[i % 2], { query: '{ __typename }' }, from);
       expect(answer.status).toBe(200);
     }
-    for (const url of urls) expect((await post(url, { query: '{ __typename }' }, from)).status).toBe(429);
+    for (const url of gateways.urls) expect((await post(url, { query: '{ __typename }' }, from)).status).toBe(429);
     // Another address has its own budget.
-    expect((await post(urls[0], { query: '{ __typename }' }, { 'x-forwarded-for': '192.0.2.56' })).status).toBe(200);
+    expect((await post(gateways.urls[0], { query: '{ __typename }' }, { 'x-forwarded-for': '192.0.2.56' })).status).toBe(200);
   }, 60_000);
 });

@@ -1,10 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { localId } from '../../src/graph/node/global-id';
 import { datacenters } from '../../src/store/schema';
-import { ADMIN_LOGIN, ADMIN_PASSWORD, testEnv } from '../support/app';
-import { startNode, startRedis, type Child } from '../support/processes';
+import { ADMIN_LOGIN, ADMIN_PASSWORD } from '../support/app';
+import { useGatewayProcesses } from '../support/gateways';
 import { serviceUrl } from '../support/services';
-import { openPostgresStore } from '../support/store';
 
 /*
  * Two real gateway processes (dist/main.js) on one Postgres database and one Redis, each
@@ -24,28 +23,10 @@ async function gql(url: string, query: string, variables: Record<string, unknown
 }
 
 (serviceUrl('postgres') && serviceUrl('redis') ? describe : describe.skip)('datacenter rows kept by two gateways', () => {
-  const children: Child[] = [];
-  let store: Awaited<ReturnType<typeof openPostgresStore>> | null = null;
-  let urls: [string, string];
-
-  beforeAll(async () => {
-    store = await openPostgresStore(serviceUrl('postgres')!);
-    const redisUrl = (await startRedis(children)).url;
-    const env = { ...testEnv({ DATABASE_URL: store.url, REDIS_URL: redisUrl, LOG_LEVEL: 'warn' }), STORE_CACHE_MS: '60000' };
-    const a = startNode('dist/main.js', env, children);
-    const urlA = (await a.waitFor(/GraphQL \(HTTP and WebSocket\) at (\S+)/))[1];
-    const b = startNode('dist/main.js', env, children);
-    const urlB = (await b.waitFor(/GraphQL \(HTTP and WebSocket\) at (\S+)/))[1];
-    urls = [urlA, urlB];
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const c of children.reverse()) await c.kill('SIGTERM');
-    await store?.close();
-  }, 60_000);
+  const gateways = useGatewayProcesses({ STORE_CACHE_MS: '60000' });
 
   test('a rename on one gateway is read by the other at once; a row changed behind their backs is not, until they forget it', async () => {
-    const [a, b] = urls;
+    const [a, b] = gateways.urls;
     const login = 'mutation($l: String!, $p: String!) { login(login: $l, password: $p) { token } }';
     const token = (await gql(a, login, { l: ADMIN_LOGIN, p: ADMIN_PASSWORD })).login.token as string;
     const { createDatacenter } = await gql(
@@ -59,7 +40,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     expect(await nameOn(b)).toBe('first name');
 
     // Behind the gateways' backs: both keep answering what they read.
-    await store!.db.update(datacenters).set({ name: 'written by a script' }).where(eq(datacenters.id, localId(createDatacenter.id, 'Datacenter')));
+    await gateways.store.db.update(datacenters).set({ name: 'written by a script' }).where(eq(datacenters.id, localId(createDatacenter.id, 'Datacenter')));
     expect(await nameOn(a)).toBe('first name');
     expect(await nameOn(b)).toBe('first name');
 

@@ -6,21 +6,13 @@ import { MemoryPubSub } from '../../src/pubsub/memory';
 import type { PubSub } from '../../src/pubsub/pubsub';
 import { RedisPubSub } from '../../src/pubsub/redis';
 import { describeWith, serviceUrl } from '../support/services';
+import { until } from '../support/wait';
 
 /** Records every payload a handler receives. */
 function recorder() {
   const got: unknown[] = [];
   const handler = (payload: unknown) => void got.push(payload);
   return { got, handler };
-}
-
-/** Resolves once `predicate` holds, polling; rejects after `ms`. */
-async function until(predicate: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('MemoryPubSub', () => {

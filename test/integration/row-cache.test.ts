@@ -7,6 +7,7 @@ import type { PubSub } from '../../src/pubsub/pubsub';
 import { RedisPubSub } from '../../src/pubsub/redis';
 import { RowCache } from '../../src/store/row-cache';
 import { describeWith, serviceUrl } from '../support/services';
+import { until } from '../support/wait';
 
 /*
  * The per-process cache of datacenter and catalogue rows: how long it answers, what a write
@@ -30,14 +31,6 @@ function table(initial: Record<string, string>) {
       return new Map(keys.flatMap((k) => (rows.has(k) ? [[k, rows.get(k)!] as const] : [])));
     },
   };
-}
-
-async function until(predicate: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('RowCache', () => {

@@ -23,6 +23,16 @@ export function startNode(script: string, env: Record<string, string | undefined
   return track(child, children);
 }
 
+/** `count` gateway processes (dist/main.js) with the same `env`, started one after the other: their URLs once each listens. */
+export async function startGateways(env: Record<string, string | undefined>, children: Child[], count = 2): Promise<string[]> {
+  const urls: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const gateway = startNode('dist/main.js', env, children);
+    urls.push((await gateway.waitFor(/GraphQL \(HTTP and WebSocket\) at (\S+)/))[1]);
+  }
+  return urls;
+}
+
 /** A Redis server of the test's own (so it may be flushed without touching other test files' keys). */
 export async function startRedis(children: Child[]): Promise<{ url: string; server: Child }> {
   const port = await freePort();
