@@ -110,7 +110,7 @@ export class RowCache {
    */
   async forget(...keys: string[]): Promise<void> {
     this.drop(keys);
-    if (this.options.ttlMs <= 0) return;
+    // Said even when this process keeps nothing (STORE_CACHE_MS 0): the others may keep rows.
     try {
       await this.options.pubsub.publish(ROW_CACHE_CHANNEL, { keys });
     } catch (err) {
