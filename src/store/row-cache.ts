@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger';
 import type { PubSub } from '../pubsub/pubsub';
 
@@ -9,14 +10,10 @@ export interface RowCacheOptions {
   ttlMs: number;
   pubsub: PubSub;
   log: Logger;
-  /** Entries kept at most; past it the oldest goes. */
+  /** Entries kept at most; past it the least recently used goes. */
   max?: number;
+  /** The clock, ms (tests); default performance.now. */
   now?: () => number;
-}
-
-interface Entry {
-  until: number;
-  value: Promise<unknown>;
 }
 
 /**
@@ -28,16 +25,20 @@ interface Entry {
  * must not change them.
  */
 export class RowCache {
-  private readonly entries = new Map<string, Entry>();
-  /** Moves on at every forget: a read that began before one does not keep what it read. */
+  /** Reads by key, in flight or done; entries live STORE_CACHE_MS (lru-cache's ttl). */
+  private readonly entries: LRUCache<string, Promise<unknown>>;
+  /** Moves on at every forget: a read of several keys that began before one does not keep what it read. */
   private generation = 0;
   private unsubscribe: (() => Promise<void>) | null = null;
-  private readonly max: number;
-  private readonly now: () => number;
 
   constructor(private readonly options: RowCacheOptions) {
-    this.max = options.max ?? 10_000;
-    this.now = options.now ?? Date.now;
+    this.entries = new LRUCache({
+      max: options.max ?? 10_000,
+      ttl: Math.max(options.ttlMs, 1),
+      // The clock read at every look-up, not cached for a millisecond: an entry answers for STORE_CACHE_MS exactly.
+      ttlResolution: 0,
+      ...(options.now ? { perf: { now: options.now } } : {}),
+    });
   }
 
   /** Listens for the keys other processes' writes change. */
@@ -59,13 +60,11 @@ export class RowCache {
   /** The value of `key`, read with `load` when no live entry holds it. */
   get<T>(key: string, load: () => Promise<T>): Promise<T> {
     if (this.options.ttlMs <= 0) return load();
-    const now = this.now();
-    const entry = this.entries.get(key);
-    if (entry && entry.until > now) return entry.value as Promise<T>;
-    if (entry) this.entries.delete(key);
-    const generation = this.generation;
+    const kept = this.entries.get(key) as Promise<T> | undefined;
+    if (kept) return kept;
+    // Kept while in flight: a forget meanwhile drops it, so a read begun before a write is not kept.
     const value = load();
-    this.keep(key, value, now, generation);
+    this.keep(key, value);
     return value;
   }
 
@@ -75,25 +74,25 @@ export class RowCache {
    */
   async getMany<T>(keys: readonly string[], load: (missing: string[]) => Promise<Map<string, T>>): Promise<Map<string, T>> {
     if (this.options.ttlMs <= 0) return load([...keys]);
-    const now = this.now();
     const found = new Map<string, Promise<T | undefined>>();
     const missing: string[] = [];
     for (const key of keys) {
-      const entry = this.entries.get(key);
-      if (entry && entry.until > now) found.set(key, entry.value as Promise<T>);
+      const kept = this.entries.get(key) as Promise<T> | undefined;
+      if (kept) found.set(key, kept);
       else missing.push(key);
     }
     if (missing.length) {
       const generation = this.generation;
       const read = load(missing);
-      for (const key of missing) {
-        const value = read.then((rows) => rows.get(key));
-        found.set(key, value);
-        void value.then(
-          (row) => row !== undefined && this.keep(key, Promise.resolve(row), now, generation),
-          () => undefined,
-        );
-      }
+      for (const key of missing) found.set(key, read.then((rows) => rows.get(key)));
+      // Kept once read (absent keys are not), unless a forget came meanwhile.
+      read.then(
+        (rows) => {
+          if (generation !== this.generation) return;
+          for (const key of missing) if (rows.has(key)) this.keep(key, Promise.resolve(rows.get(key)));
+        },
+        () => undefined,
+      );
     }
     const result = new Map<string, T>();
     for (const [key, value] of found) {
@@ -123,16 +122,11 @@ export class RowCache {
     for (const key of keys) this.entries.delete(key);
   }
 
-  private keep(key: string, value: Promise<unknown>, now: number, generation: number): void {
-    if (generation !== this.generation) return;
-    if (this.entries.size >= this.max) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, { until: now + this.options.ttlMs, value });
+  private keep(key: string, value: Promise<unknown>): void {
+    this.entries.set(key, value);
     // A failed read is not kept: the next one tries again.
     value.catch(() => {
-      if (this.entries.get(key)?.value === value) this.entries.delete(key);
+      if (this.entries.peek(key) === value) this.entries.delete(key);
     });
   }
 }

@@ -34,7 +34,7 @@ function table(initial: Record<string, string>) {
 }
 
 describe('RowCache', () => {
-  let clock = 0;
+  let clock = 1_000_000;
   const now = () => clock;
   let pubsub: MemoryPubSub;
   const caches: RowCache[] = [];
@@ -45,7 +45,7 @@ describe('RowCache', () => {
     return c;
   };
   beforeEach(() => {
-    clock = 0;
+    clock = 1_000_000;
     pubsub = new MemoryPubSub();
   });
   afterEach(async () => {
@@ -58,9 +58,9 @@ describe('RowCache', () => {
     const c = await cache({ ttlMs: 1000 });
     expect(await c.get('a', t.one('a'))).toBe('A1');
     t.rows.set('a', 'A2');
-    clock = 999;
+    clock += 999;
     expect(await c.get('a', t.one('a'))).toBe('A1');
-    clock = 1000;
+    clock += 2;
     expect(await c.get('a', t.one('a'))).toBe('A2');
     expect(t.reads).toEqual([['a'], ['a']]);
   });
@@ -126,7 +126,7 @@ describe('RowCache', () => {
     expect(heard).toEqual([{ keys: ['a'] }]);
   });
 
-  it('holds at most `max` entries, dropping the oldest', async () => {
+  it('holds at most `max` entries, dropping the least recently used', async () => {
     const t = table({ a: 'A', b: 'B', c: 'C' });
     const c = await cache({ max: 2 });
     for (const k of ['a', 'b', 'c']) await c.get(k, t.one(k));
