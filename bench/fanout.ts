@@ -10,7 +10,7 @@ import { encodeId, localId } from '../src/graph/node/global-id';
 import { openStore } from '../src/store/db';
 import { jobs } from '../src/store/schema';
 import type { PublisherCommand, PublisherData, PublisherReply } from './fanout-publisher';
-import { alternate, canPin, cpuSecondsOf, freshDatabase, gatewayProcess, gqlAt, loginAt, openWorld, percentile, pinLoadSide, round, servicesUnreachable, startClouds, type GatewayProcess } from './harness';
+import { alternate, canPin, cpuSecondsOf, freshDatabase, gatewayProcess, gqlAt, loginAt, median, openWorld, percentile, pinLoadSide, round, servicesUnreachable, startClouds, type GatewayProcess } from './harness';
 
 /*
  * Scenario 4: subscription fan-out. Two gateway replicas share one PostgreSQL and one Redis;
@@ -105,7 +105,6 @@ function waitSeconds(pid: number): number {
   }
   return ns / 1e9;
 }
-
 
 export async function fanout(options: FanoutOptions = {}): Promise<Record<string, unknown>[]> {
   const clientCounts = options.clients ?? list(process.env.BENCH_CLIENTS, [100, 1000, 5000]);
@@ -377,8 +376,8 @@ export async function fanout(options: FanoutOptions = {}): Promise<Record<string
           'gateway CPU %': Math.round(med((s) => s.gatewayCpu) * 100),
           'load CPU %': Math.round(med((s) => s.loadCpu) * 100),
           'gateway wait %': Math.round(med((s) => s.gatewayWait) * 100),
-          'connect CPU ms/client': round(percentile(connects.filter((c) => c.clients === n).map((c) => c.cpuMs).sort((a, b) => a - b), 50), 2),
-          'connect s': round(percentile(connects.filter((c) => c.clients === n).map((c) => c.seconds).sort((a, b) => a - b), 50), 1),
+          'connect CPU ms/client': round(median(connects.filter((c) => c.clients === n).map((c) => c.cpuMs)), 2),
+          'connect s': round(median(connects.filter((c) => c.clients === n).map((c) => c.seconds)), 1),
           rounds: mine.length,
         });
       }
