@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config';
 import { encodeId, localId } from '../src/graph/node/global-id';
 import { openStore } from '../src/store/db';
 import { jobs } from '../src/store/schema';
+import { subscribeOverWs, type Subscriber } from './fanout-client';
 import type { PublisherCommand, PublisherData, PublisherReply } from './fanout-publisher';
 import { alternate, canPin, cpuSecondsOf, freshDatabase, gatewayProcess, gqlAt, loginAt, median, openWorld, percentile, pinLoadSide, round, servicesUnreachable, startClouds, type GatewayProcess } from './harness';
 
@@ -39,7 +40,8 @@ import { alternate, canPin, cpuSecondsOf, freshDatabase, gatewayProcess, gqlAt, 
  *
  * Knobs: BENCH_CLIENTS (100,1000,5000), BENCH_RATES (10,100), BENCH_SECONDS measured per run
  * (4), BENCH_ROUNDS (3), BENCH_JOBS (10), BENCH_DATABASE_URL, BENCH_REDIS_URL,
- * FANOUT_GATEWAY_ARGS (node options of the replicas, e.g. --cpu-prof).
+ * FANOUT_GATEWAY_ARGS (node options of the replicas, e.g. --cpu-prof), BENCH_WS_CLIENT (ws:
+ * the protocol over `ws`, bench/fanout-client.ts; graphql-ws: that library's client).
  */
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -60,11 +62,13 @@ const SUBSCRIPTION = 'subscription Follow($id: ID!, $after: Int) { jobProgress(i
 const P99_TARGET_MS = 250;
 /** After a run, events missing when none has arrived for this long count as lost. */
 const DRAIN_MS = 5000;
+/** The clients' implementation: the protocol over `ws` (bench/fanout-client.ts), or graphql-ws's client. */
+const WS_CLIENT = process.env.BENCH_WS_CLIENT === 'graphql-ws' ? 'graphql-ws' : 'ws';
 /** Connections opened at once. */
 const CONNECT_BATCH = 100;
 
 interface Follower {
-  client: Client;
+  client: Subscriber;
   job: number;
   /** Highest seq received. */
   last: number;
@@ -182,50 +186,22 @@ export async function fanout(options: FanoutOptions = {}): Promise<Record<string
     /** A client of replica n mod 2 following job n mod BENCH_JOBS as its user, once connected. */
     const followOnce = async (n: number): Promise<Follower> => {
       const job = n % jobCount;
-      let failed: (err: Error) => void = () => undefined;
-      const client = createClient({
-        url: wsUrls[n % wsUrls.length],
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${users[job].token}` },
-        lazy: false,
-        retryAttempts: 0,
-        keepAlive: 0,
-        // Failures are the promise's (on.error, on.closed), not the console's.
-        onNonLazyError: () => undefined,
-        on: {
-          error: (err) => failed(err instanceof Error ? err : new Error(`connection failed: ${String((err as { message?: string }).message ?? err)}`)),
-          closed: (event) => failed(new Error(`connection closed: ${(event as { code?: number }).code}`)),
-        },
-      });
-      const follower: Follower = { client, job, last: seqs[job], received: 0 };
-      try {
-        await new Promise<void>((resolve, reject) => {
-          failed = reject;
-          client.on('connected', () => resolve());
-          client.subscribe<{ jobProgress: { seq: number; at: string } }>(
-            { query: SUBSCRIPTION, variables: { id: globalJobIds[job], after: seqs[job] } },
-            {
-              next: ({ data }) => {
-                const event = data?.jobProgress;
-                if (!event || event.seq <= follower.last) return;
-                follower.last = event.seq;
-                // While measuring, nothing but the window's events is published.
-                if (delays && event.seq > windowFrom[job]) {
-                  follower.received++;
-                  lastReceived = Date.now();
-                  delays.push(lastReceived - Date.parse(event.at));
-                }
-              },
-              // An error later (say, dropped as too slow) shows as events lost.
-              error: (err) => reject(err instanceof Error ? err : new Error(JSON.stringify(err))),
-              complete: () => undefined,
-            },
-          );
-        });
-      } catch (err) {
-        await client.dispose();
-        throw err;
-      }
+      const follower: Follower = { client: { dispose: async () => undefined }, job, last: seqs[job], received: 0 };
+      const next = ({ data }: { data?: unknown }) => {
+        const event = (data as { jobProgress?: { seq: number; at: string } } | undefined)?.jobProgress;
+        if (!event || event.seq <= follower.last) return;
+        follower.last = event.seq;
+        // While measuring, nothing but the window's events is published.
+        if (delays && event.seq > windowFrom[job]) {
+          follower.received++;
+          lastReceived = Date.now();
+          delays.push(lastReceived - Date.parse(event.at));
+        }
+      };
+      const subscription = { url: wsUrls[n % wsUrls.length], connectionParams: { authorization: `Bearer ${users[job].token}` }, query: SUBSCRIPTION, variables: { id: globalJobIds[job], after: seqs[job] } };
+      // An error later (say, dropped as too slow) shows as events lost.
+      if (WS_CLIENT === 'ws') follower.client = await subscribeOverWs({ ...subscription, next, error: () => undefined });
+      else follower.client = await graphqlWsFollower(subscription, next);
       return follower;
     };
 
@@ -383,7 +359,7 @@ export async function fanout(options: FanoutOptions = {}): Promise<Record<string
       }
       rows.push({ scenario: 'fanout', clients: `largest with p99 < ${P99_TARGET_MS} ms, 0 lost: ${largest ?? 'none'}`, 'events/s': rate });
     }
-    rows.push({ scenario: 'fanout', clients: `jobs ${jobCount}, ${seconds} s per run, connections retried ${retries}, pinned: ${cpu === undefined ? 'no' : `gateways on cpu 0; ${pinned.join(', ')} on cpu 1`}` });
+    rows.push({ scenario: 'fanout', clients: `jobs ${jobCount}, ${seconds} s per run, ${WS_CLIENT === 'ws' ? 'clients on ws' : 'graphql-ws clients'}, connections retried ${retries}, pinned: ${cpu === undefined ? 'no' : `gateways on cpu 0; ${pinned.join(', ')} on cpu 1`}` });
     return rows;
   } finally {
     await Promise.all(gateways.map((g) => g.stop()));
@@ -414,6 +390,42 @@ async function dropKeys(prefix: string): Promise<void> {
 }
 
 /** Opens `n` followers, CONNECT_BATCH at a time. */
+/** The same subscription through graphql-ws's own client (BENCH_WS_CLIENT=graphql-ws). */
+async function graphqlWsFollower(
+  subscription: { url: string; connectionParams: Record<string, unknown>; query: string; variables: Record<string, unknown> },
+  next: (payload: { data?: unknown }) => void,
+): Promise<Client> {
+  let failed: (err: Error) => void = () => undefined;
+  const client = createClient({
+    url: subscription.url,
+    webSocketImpl: WebSocket,
+    connectionParams: subscription.connectionParams,
+    lazy: false,
+    retryAttempts: 0,
+    keepAlive: 0,
+    // Failures are the promise's (on.error, on.closed), not the console's.
+    onNonLazyError: () => undefined,
+    on: {
+      error: (err) => failed(err instanceof Error ? err : new Error(`connection failed: ${String((err as { message?: string }).message ?? err)}`)),
+      closed: (event) => failed(new Error(`connection closed: ${(event as { code?: number }).code}`)),
+    },
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      failed = reject;
+      client.on('connected', () => resolve());
+      client.subscribe(
+        { query: subscription.query, variables: subscription.variables },
+        { next, error: (err) => reject(err instanceof Error ? err : new Error(JSON.stringify(err))), complete: () => undefined },
+      );
+    });
+  } catch (err) {
+    await client.dispose();
+    throw err;
+  }
+  return client;
+}
+
 async function connectAll(n: number, follow: (i: number) => Promise<Follower>): Promise<Follower[]> {
   const followers: Follower[] = [];
   for (let i = 0; i < n; i += CONNECT_BATCH) {

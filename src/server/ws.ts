@@ -1,20 +1,6 @@
 import type { Server } from 'node:http';
 import crypto from 'node:crypto';
-import {
-  createSourceEventStream,
-  execute,
-  getOperationAST,
-  GraphQLError,
-  Kind,
-  print,
-  subscribe,
-  visit,
-  type ASTNode,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  type GraphQLSchema,
-} from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -26,6 +12,7 @@ import { GRAPHQL_PATH } from './http';
 import { persistedWsSubscribe, wsNeedsPersisted } from './persisted';
 import { rateLimitError, requestLimiter } from './rate-limit';
 import { checkDocument, mayIntrospect, parsedDocument, stripSuggestions } from './limits';
+import { deliverDirectly, sharedSubscribe } from './shared-subscriptions';
 
 /** Largest WebSocket frame accepted. */
 export const WS_MAX_PAYLOAD = 64 * 1024;
@@ -46,7 +33,8 @@ type ConnectionExtra = {
  * the socket with 4403, both at once with 4400.
  */
 export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: AppDeps) {
-  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: WS_MAX_PAYLOAD });
+  // No per-message compression: the fan-out writes whole frames to the TCP socket beside the WebSocket's own (shared-subscriptions.ts).
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false });
   const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
@@ -107,11 +95,11 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
         // Parsed and validated here (once per document text), so graphql-ws does neither again.
         return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
       },
-      context: (ctx): Context => {
+      context: (ctx, id): Context => {
         const requestId = crypto.randomUUID();
         const ip = ctx.extra.ip ?? null;
         const userAgent = ctx.extra.userAgent ?? null;
-        return {
+        const context: Context = {
           requestId,
           viewer: ctx.extra.viewer ?? null,
           ip,
@@ -119,23 +107,29 @@ export function attachWebSocket(server: Server, schema: GraphQLSchema, deps: App
           log: deps.log.child({ requestId, transport: 'ws' }),
           services: createServices(deps, { requestId, ip, userAgent }),
         };
+        // A shared subscription's events are written to the socket by the fan-out itself.
+        deliverDirectly(context, { socket: ctx.extra.socket, tcp: ctx.extra.request.socket, id, format: (result, args) => clientResult(ctx.extra.viewer ?? null, args, result) });
+        return context;
       },
-      onNext: (ctx, _id, _payload, args, result) => {
-        if (!result.errors?.length) return result;
-        const log = (args.contextValue as Context | undefined)?.log ?? deps.log;
-        const suggestions = mayIntrospect(ctx.extra.viewer ?? null, deps.config.env === 'development');
-        return {
-          ...result,
-          errors: result.errors.map((error) => {
-            if (!isExpectedError(error)) log.error({ err: error.originalError ?? error }, 'unexpected error');
-            const client = toClientError(error.toJSON(), error, { exposeUnexpected: deps.config.env === 'development' });
-            return suggestions ? client : { ...client, message: stripSuggestions(client.message) };
-          }),
-        } as unknown as typeof result;
-      },
+      onNext: (ctx, _id, _payload, args, result) => (result.errors?.length ? clientResult(ctx.extra.viewer ?? null, args, result) : result),
     },
     wss,
   );
+  /** A result with its errors as the client sees them (unexpected ones logged, suggestions kept from those who may not introspect). */
+  function clientResult(viewer: Viewer | null, args: ExecutionArgs, result: ExecutionResult): ExecutionResult {
+    if (!result.errors?.length) return result;
+    const log = (args.contextValue as Context | undefined)?.log ?? deps.log;
+    const suggestions = mayIntrospect(viewer, deps.config.env === 'development');
+    return {
+      ...result,
+      errors: result.errors.map((error) => {
+        if (!isExpectedError(error)) log.error({ err: error.originalError ?? error }, 'unexpected error');
+        const client = toClientError(error.toJSON(), error, { exposeUnexpected: deps.config.env === 'development' });
+        return suggestions ? client : { ...client, message: stripSuggestions(client.message) };
+      }),
+    } as unknown as ExecutionResult;
+  }
+
   return {
     async close() {
       await disposable.dispose();
@@ -167,108 +161,4 @@ function admitSubscription(ctx: { readonly subscriptions: Record<string, unknown
 /** The type of the operation a request would run; null when the document does not parse (checkDocument reports that). */
 function operationType(document: DocumentNode | null, operationName: string | null | undefined): string | null {
   return document ? (getOperationAST(document, operationName)?.operation ?? null) : null;
-}
-
-/**
- * Subscriptions whose root field is marked `@Extensions({ sharedResult: true })` run their
- * selection once per event and selection, not once per subscriber: every subscriber of a
- * process receives the same event object (the pubsub parses a message once), so the first
- * subscriber to take an event executes it and the others reuse that result. Who may see
- * which events is still decided per subscriber, by the field's `subscribe` (its arguments,
- * filters and the viewer); the mark says the result of an event they may see depends on the
- * event and the selection only. Results with errors are not shared: each subscriber runs its own.
- */
-export function sharedSubscribe(args: ExecutionArgs) {
-  const key = sharedSelectionKey(args);
-  if (key === null) return subscribe(args);
-  return (async () => {
-    const stream = await createSourceEventStream(args);
-    if (!(Symbol.asyncIterator in stream)) return stream as ExecutionResult;
-    return mapEvents(stream, (event) => sharedResult(event, key, args));
-  })();
-}
-
-/** Results by event (dropped with it) and selection. */
-const sharedResults = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
-
-async function sharedResult(event: unknown, key: string, args: ExecutionArgs): Promise<ExecutionResult> {
-  const own = async () => execute({ ...args, rootValue: event });
-  if (typeof event !== 'object' || event === null) return own();
-  let byKey = sharedResults.get(event);
-  if (!byKey) sharedResults.set(event, (byKey = new Map()));
-  const shared = byKey.get(key);
-  if (!shared) {
-    const mine = own();
-    byKey.set(key, mine);
-    return mine;
-  }
-  const result = await shared;
-  return result.errors?.length ? own() : result;
-}
-
-/**
- * What makes two subscriptions' results for one event the same: the document, the operation,
- * and the values of the variables used below the root field (its own arguments, such as
- * jobProgress's afterSeq, choose which events come, not how one is rendered). Null when the
- * subscription's root field is not marked shareable.
- */
-function sharedSelectionKey(args: ExecutionArgs): string | null {
-  const used = sharedVariables(args);
-  if (used === null) return null;
-  const values = used.map((name) => [name, args.variableValues?.[name] ?? null]);
-  return JSON.stringify([printed(args.document), args.operationName ?? null, values]);
-}
-
-/** Per document and operation: the variables used below a shareable root field (sorted), or null when it is not shareable. */
-const sharedVariablesOf = new WeakMap<DocumentNode, Map<string | null, string[] | null>>();
-function sharedVariables(args: ExecutionArgs): string[] | null {
-  let byOperation = sharedVariablesOf.get(args.document);
-  if (!byOperation) sharedVariablesOf.set(args.document, (byOperation = new Map()));
-  const name = args.operationName ?? null;
-  let used = byOperation.get(name);
-  if (used === undefined) byOperation.set(name, (used = findSharedVariables(args)));
-  return used;
-}
-
-function findSharedVariables(args: ExecutionArgs): string[] | null {
-  const operation = getOperationAST(args.document, args.operationName);
-  if (operation?.operation !== 'subscription' || operation.selectionSet.selections.length !== 1) return null;
-  const [root] = operation.selectionSet.selections;
-  if (root.kind !== Kind.FIELD) return null;
-  const field = args.schema.getSubscriptionType()?.getFields()[root.name.value];
-  if (field?.extensions.sharedResult !== true) return null;
-  const used = new Set<string>();
-  const collect = (node: ASTNode) => visit(node, { Variable: (variable) => void used.add(variable.name.value) });
-  for (const node of [...(root.directives ?? []), ...(root.selectionSet ? [root.selectionSet] : [])]) collect(node);
-  for (const definition of args.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) collect(definition);
-  return [...used].sort();
-}
-
-/** A document's text, printed once: the documents graphql-ws runs here are shared by every subscriber sending the same text. */
-const printedDocuments = new WeakMap<DocumentNode, string>();
-function printed(document: DocumentNode): string {
-  let text = printedDocuments.get(document);
-  if (text === undefined) printedDocuments.set(document, (text = print(document)));
-  return text;
-}
-
-/** `source` with `map` applied to each value; return() ends the source at once (the feed lets its pubsub subscription go). */
-function mapEvents<T, R>(source: AsyncIterable<T>, map: (value: T) => Promise<R>): AsyncIterableIterator<R> {
-  const it = source[Symbol.asyncIterator]();
-  const mapped: AsyncIterableIterator<R> = {
-    async next() {
-      const step = await it.next();
-      return step.done ? { value: undefined, done: true } : { value: await map(step.value), done: false };
-    },
-    async return() {
-      await it.return?.();
-      return { value: undefined, done: true };
-    },
-    async throw(err: unknown) {
-      await it.return?.();
-      throw err;
-    },
-    [Symbol.asyncIterator]: () => mapped,
-  };
-  return mapped;
 }

@@ -1,9 +1,8 @@
 import { and, asc, count, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm';
-import { GraphQLError } from 'graphql';
 import crypto from 'node:crypto';
-import { conflict, ErrorCode, notFound } from '../../errors';
+import { conflict, notFound } from '../../errors';
 import { FINAL_STATUSES, JOB_EVENTS_CHANNEL, JobCancelled, JobJournal, errorOf, jobChannel, type JobErrorInfo, type JobEventMessage, type JobRun } from '../../jobs/journal';
-import type { PubSub } from '../../pubsub/pubsub';
+import { EventFeed, MAX_PENDING_EVENTS } from '../../pubsub/feed';
 import { jobEvents, jobs, type JobEventRow, type JobRow } from '../../store/schema';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type ConnectionShape } from '../connection';
 import type { Viewer } from '../context';
@@ -11,7 +10,7 @@ import { localId } from '../node/global-id';
 import type { AppDeps } from '../services';
 import { Job, JobStatus } from './job.type';
 
-export { FINAL_STATUSES, JOB_EVENTS_CHANNEL, jobChannel, type JobEventMessage, type JobRun };
+export { FINAL_STATUSES, JOB_EVENTS_CHANNEL, jobChannel, MAX_PENDING_EVENTS, type JobEventMessage, type JobRun };
 
 const sealedAad = (jobId: string) => `job:${jobId}:secrets`;
 
@@ -36,12 +35,6 @@ export interface JobSpec {
 /** A job event as the stored row, with the owner known for filtering. */
 export type LiveJobEvent = JobEventRow & { userId: string | null; datacenterId: string | null };
 
-
-/**
- * Events waiting for a subscriber that reads slower than they come. Past this the subscriber
- * is dropped rather than let the gateway's memory grow; jobProgress with afterSeq resumes.
- */
-export const MAX_PENDING_EVENTS = 1000;
 
 export class JobService {
   private readonly journal: JobJournal;
@@ -310,86 +303,3 @@ function fromMessage(message: JobEventMessage): LiveJobEvent {
   }
   return event;
 }
-
-/**
- * A pubsub subscription read as an async iterator. Payloads wait in order until read. A
- * hand-written iterator rather than an async generator: a generator's return() waits for
- * the pending next() — for an idle job, forever — so a client that leaves would keep its
- * subscription; here return() ends a pending read at once and unsubscribes.
- */
-class EventFeed<T> implements AsyncIterableIterator<T> {
-  private readonly queue: T[] = [];
-  private readonly readers: { resolve: (result: IteratorResult<T>) => void; reject: (err: unknown) => void }[] = [];
-  private failure: unknown = null;
-  private unsubscribe: (() => Promise<void>) | null = null;
-  private released: Promise<void> | null = null;
-  /** No further payload is taken; what is queued is still read. */
-  ended = false;
-
-  async attach(pubsub: PubSub, channel: string, handler: (payload: unknown) => void): Promise<void> {
-    this.unsubscribe = await pubsub.subscribe(channel, (payload) => {
-      if (!this.ended) handler(payload);
-    });
-    // Ended (overflowed) before Redis confirmed the subscription: nothing will read it.
-    if (this.ended) await this.release();
-  }
-
-  push(value: T): void {
-    if (this.ended) return;
-    const reader = this.readers.shift();
-    if (reader) return reader.resolve({ value, done: false });
-    if (this.queue.length >= MAX_PENDING_EVENTS) {
-      return this.fail(
-        new GraphQLError('This subscriber fell too far behind the events; subscribe again.', { extensions: { code: ErrorCode.RATE_LIMITED } }),
-      );
-    }
-    this.queue.push(value);
-  }
-
-  /** Reads drain the queue, then finish. */
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    for (const reader of this.readers.splice(0)) reader.resolve({ value: undefined, done: true });
-    void this.release();
-  }
-
-  private fail(err: unknown): void {
-    this.queue.length = 0;
-    const readers = this.readers.splice(0);
-    if (readers.length) for (const reader of readers) reader.reject(err);
-    else this.failure = err;
-    this.end();
-  }
-
-  next(): Promise<IteratorResult<T>> {
-    if (this.queue.length) return Promise.resolve({ value: this.queue.shift()!, done: false });
-    if (this.failure) {
-      const err = this.failure;
-      this.failure = null;
-      return Promise.reject(err);
-    }
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => this.readers.push({ resolve, reject }));
-  }
-
-  async return(): Promise<IteratorResult<T>> {
-    this.queue.length = 0;
-    this.failure = null;
-    this.end();
-    await this.release();
-    return { value: undefined, done: true };
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return this;
-  }
-
-  private release(): Promise<void> {
-    if (!this.unsubscribe) return Promise.resolve();
-    // Redis may be gone on shutdown; the subscription goes with its connection then.
-    this.released ??= this.unsubscribe().catch(() => undefined);
-    return this.released;
-  }
-}
-
