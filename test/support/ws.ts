@@ -1,4 +1,5 @@
 import { createClient, type Client, type ExecutionResult, type SubscribePayload } from 'graphql-ws';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 
 /** The WebSocket address of a gateway's GraphQL URL (same host, port and path). */
@@ -36,6 +37,10 @@ export function wsExecute(client: Client, payload: SubscribePayload): Promise<Ws
 /** A raw socket speaking graphql-transport-ws, with its messages queued and its close recorded. */
 export interface RawSocket {
   socket: WebSocket;
+  /** The TCP socket under it (pause() it to stop reading). */
+  tcp: Socket;
+  /** Frames that came as binary rather than text. */
+  binaryFrames(): number;
   /** The next message from the server (parsed), or a rejection once the socket closes. */
   next(timeoutMs?: number): Promise<{ type: string; id?: string; payload?: unknown }>;
   send(message: unknown): void;
@@ -49,8 +54,12 @@ export async function openRaw(httpUrl: string): Promise<RawSocket> {
   const queue: { type: string; id?: string; payload?: unknown }[] = [];
   const waiters: (() => void)[] = [];
   let isClosed = false;
+  let tcp: Socket | null = null;
+  let binary = 0;
+  socket.once('upgrade', (response) => (tcp = response.socket));
   const wake = () => waiters.splice(0).forEach((w) => w());
-  socket.on('message', (data) => {
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) binary++;
     queue.push(JSON.parse(String(data)) as { type: string });
     wake();
   });
@@ -88,6 +97,8 @@ export async function openRaw(httpUrl: string): Promise<RawSocket> {
 
   return {
     socket,
+    tcp: tcp!,
+    binaryFrames: () => binary,
     next,
     send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
     closed,
