@@ -79,6 +79,9 @@ class Shared {
   settled: { result: ExecutionResult } | { error: unknown } | null = null;
   private json: Buffer | null = null;
 
+  /** Called once the execution has ended: one turn of the event loop for all of them, not one each. */
+  private waiters: (() => void)[] = [];
+
   constructor(run: () => ExecutionResult | Promise<ExecutionResult>) {
     let value: ExecutionResult | Promise<ExecutionResult>;
     try {
@@ -88,9 +91,12 @@ class Shared {
     }
     if (value instanceof Promise) {
       this.result = value.then(
-        (result) => ((this.settled = { result }), result),
+        (result) => {
+          this.settle({ result });
+          return result;
+        },
         (error: unknown) => {
-          this.settled = { error };
+          this.settle({ error });
           throw error;
         },
       );
@@ -100,6 +106,17 @@ class Shared {
       this.settled = { result: value };
       this.result = Promise.resolve(value);
     }
+  }
+
+  /** Calls `waiter` once the execution has ended (at once if it has). */
+  whenSettled(waiter: () => void): void {
+    if (this.settled) waiter();
+    else this.waiters.push(waiter);
+  }
+
+  private settle(settled: { result: ExecutionResult } | { error: unknown }): void {
+    this.settled = settled;
+    for (const waiter of this.waiters.splice(0)) waiter();
   }
 
   /** The result's JSON as graphql-ws sends a `next` payload (`errors` absent when there are none), as UTF-8. */
@@ -141,7 +158,7 @@ class DirectStream implements AsyncIterableIterator<ExecutionResult> {
   private stopped = false;
   private finished = false;
   private reader: { resolve: (result: IteratorResult<ExecutionResult>) => void; reject: (err: unknown) => void } | null = null;
-  private readonly flushLater = () => this.flush();
+  private readonly resume = () => this.flush();
 
   constructor(
     private readonly source: PushSource<unknown>,
@@ -168,9 +185,8 @@ class DirectStream implements AsyncIterableIterator<ExecutionResult> {
     if (this.stopped) return;
     const shared = sharedResult(event, this.key, this.args);
     this.queue.push({ event, shared, own: false });
-    // The usual case, once the first subscriber's execution has ended: written at once.
-    if (this.queue.length === 1 && shared.settled) this.flush();
-    else if (!shared.settled) void shared.result.then(this.flushLater, this.flushLater);
+    // Nothing before it: written now, or once its result is ready. Else after those before it.
+    if (this.queue.length === 1) this.flush();
   }
 
   /** Writes the events at the head of the queue whose results are ready; ends the stream once the source has and nothing is left. */
@@ -178,14 +194,13 @@ class DirectStream implements AsyncIterableIterator<ExecutionResult> {
     while (!this.stopped && this.queue.length) {
       const head = this.queue[0];
       const settled = head.shared.settled;
-      if (!settled) return;
+      if (!settled) return head.shared.whenSettled(this.resume);
       if ('error' in settled) return this.stop(settled.error);
       const { result } = settled;
       if (result.errors?.length && !head.own) {
         // Not shared: this subscriber's own execution, formatted for it.
         head.shared = new Shared(() => execute({ ...this.args, rootValue: head.event }));
         head.own = true;
-        if (!head.shared.settled) void head.shared.result.then(this.flushLater, this.flushLater);
         continue;
       }
       this.queue.shift();
