@@ -138,6 +138,17 @@ it('still sends an event only to the subscribers who may see it', async () => {
 });
 
 describe('written to each socket by the fan-out', () => {
+  /** Subscribers of one running job of alice's, one per query, each with its first event. */
+  async function liveFollowers(queries: string[]) {
+    const alice = await user('alice');
+    const job = await runningJob(alice.id);
+    const streams = queries.map((query) => follow(alice.token, query, { id: job.id }));
+    // Stored, so a subscription not yet live has it in its replay.
+    await job.event();
+    await until(() => streams.every((s) => hasSeq(s, 1)), 'event 1 everywhere');
+    return { job, streams };
+  }
+
   it('sends every subscriber its own next messages, each the one graphql-ws would send, in order, then complete after the final event', async () => {
     const alice = await user('alice');
     const job = await runningJob(alice.id);
@@ -172,12 +183,7 @@ describe('written to each socket by the fan-out', () => {
   });
 
   it('keeps each subscriber’s order when events come faster than their results are made', async () => {
-    const alice = await user('alice');
-    const job = await runningJob(alice.id);
-    const streams = [follow(alice.token, FULL, { id: job.id }), follow(alice.token, FULL, { id: job.id }), follow(alice.token, SHORT, { id: job.id })];
-    // Stored, so a subscription not yet live has it in its replay.
-    await job.event();
-    await until(() => streams.every((s) => hasSeq(s, 1)), 'event 1 everywhere');
+    const { job, streams } = await liveFollowers([FULL, FULL, SHORT]);
     // Published without waiting: each event's shared execution is still running as the next comes.
     await Promise.all(Array.from({ length: 300 }, (_, i) => publish(job.localId, i + 2)));
     await until(() => streams.every((s) => hasSeq(s, 301)), 'the last event everywhere');
@@ -185,12 +191,7 @@ describe('written to each socket by the fan-out', () => {
   });
 
   it('does not share a result with errors: each subscriber runs its own, its errors as an HTTP client would see them', async () => {
-    const alice = await user('alice');
-    const job = await runningJob(alice.id);
-    const streams = [follow(alice.token, SHORT, { id: job.id }), follow(alice.token, SHORT, { id: job.id }), follow(alice.token, SHORT, { id: job.id })];
-    // Stored, so a subscription not yet live has it in its replay.
-    await job.event();
-    await until(() => streams.every((s) => hasSeq(s, 1)), 'event 1 everywhere');
+    const { job, streams } = await liveFollowers([SHORT, SHORT, SHORT]);
     const fromRow = JobEvent.fromRow.bind(JobEvent);
     const executions = jest.spyOn(JobEvent, 'fromRow').mockImplementation((row) => {
       if (row.seq === 2) throw new Error('secret internals');
