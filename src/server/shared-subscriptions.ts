@@ -89,8 +89,8 @@ class Shared {
     } catch (error) {
       value = Promise.reject(error);
     }
-    if (value instanceof Promise) {
-      this.result = value.then(
+    if (isPromiseLike(value)) {
+      this.result = Promise.resolve(value).then(
         (result) => {
           this.settle({ result });
           return result;
@@ -123,6 +123,10 @@ class Shared {
   payload(result: ExecutionResult): Buffer {
     return (this.json ??= Buffer.from(JSON.stringify(result)));
   }
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** Results by event (dropped with it) and selection. */
@@ -158,7 +162,17 @@ class DirectStream implements AsyncIterableIterator<ExecutionResult> {
   private stopped = false;
   private finished = false;
   private reader: { resolve: (result: IteratorResult<ExecutionResult>) => void; reject: (err: unknown) => void } | null = null;
-  private readonly resume = () => this.flush();
+  /**
+   * Writes what is ready. Called from the pubsub's loop over subscribers and from an
+   * execution's end: a failure here ends this subscription, not the other subscribers' turns.
+   */
+  private readonly flush = () => {
+    try {
+      this.writeReady();
+    } catch (error) {
+      this.stop(error);
+    }
+  };
 
   constructor(
     private readonly source: PushSource<unknown>,
@@ -190,11 +204,11 @@ class DirectStream implements AsyncIterableIterator<ExecutionResult> {
   }
 
   /** Writes the events at the head of the queue whose results are ready; ends the stream once the source has and nothing is left. */
-  private flush(): void {
+  private writeReady(): void {
     while (!this.stopped && this.queue.length) {
       const head = this.queue[0];
       const settled = head.shared.settled;
-      if (!settled) return head.shared.whenSettled(this.resume);
+      if (!settled) return head.shared.whenSettled(this.flush);
       if ('error' in settled) return this.stop(settled.error);
       const { result } = settled;
       if (result.errors?.length && !head.own) {
