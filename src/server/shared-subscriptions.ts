@@ -159,7 +159,6 @@ class DirectStream implements AsyncIterableIterator<ExecutionResult> {
   private readonly prefix: Buffer;
   private sourceEnded = false;
   private failure: { error: unknown } | null = null;
-  private stopped = false;
   private finished = false;
   private reader: { resolve: (result: IteratorResult<ExecutionResult>) => void; reject: (err: unknown) => void } | null = null;
   /**
@@ -196,7 +195,7 @@ class DirectStream implements AsyncIterableIterator<ExecutionResult> {
   }
 
   private take(event: unknown): void {
-    if (this.stopped) return;
+    if (this.finished) return;
     const shared = sharedResult(event, this.key, this.args);
     this.queue.push({ event, shared, own: false });
     // Nothing before it: written now, or once its result is ready. Else after those before it.
@@ -205,7 +204,7 @@ class DirectStream implements AsyncIterableIterator<ExecutionResult> {
 
   /** Writes the events at the head of the queue whose results are ready; ends the stream once the source has and nothing is left. */
   private writeReady(): void {
-    while (!this.stopped && this.queue.length) {
+    while (!this.finished && this.queue.length) {
       const head = this.queue[0];
       const settled = head.shared.settled;
       if (!settled) return head.shared.whenSettled(this.flush);
@@ -237,7 +236,7 @@ class DirectStream implements AsyncIterableIterator<ExecutionResult> {
   /** Ends the stream: done, or failed with `error`; the source is let go. */
   private stop(error?: unknown): void {
     if (this.finished) return;
-    this.finished = this.stopped = true;
+    this.finished = true;
     this.queue.length = 0;
     void this.source.return?.();
     const reader = this.reader;

@@ -182,8 +182,14 @@ describe('written to each socket by the fan-out', () => {
     await raw.close();
   });
 
-  it('keeps each subscriber’s order when events come faster than their results are made', async () => {
+  it('keeps each subscriber’s order when events come faster than their results are made, and when later ones are made first', async () => {
     const { job, streams } = await liveFollowers([FULL, FULL, SHORT]);
+    // Events 2–6: each one's result ready before the one before it (6 first, 2 last).
+    const fromRow = JobEvent.fromRow.bind(JobEvent);
+    jest.spyOn(JobEvent, 'fromRow').mockImplementation((row) => {
+      if (row.seq < 2 || row.seq > 6) return fromRow(row);
+      return new Promise((resolve) => setTimeout(() => resolve(fromRow(row)), (7 - row.seq) * 30)) as never;
+    });
     // Published without waiting: each event's shared execution is still running as the next comes.
     await Promise.all(Array.from({ length: 300 }, (_, i) => publish(job.localId, i + 2)));
     await until(() => streams.every((s) => hasSeq(s, 301)), 'the last event everywhere');
