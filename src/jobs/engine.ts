@@ -5,7 +5,8 @@ import { CloudError } from '../clouds/driver';
 import { AppError } from '../errors';
 import type { Context, Viewer } from '../graph/context';
 import { createServices, type AppDeps } from '../graph/services';
-import { datacenters, jobs, users, type JobRow } from '../store/schema';
+import { DatacenterService } from '../graph/datacenter/datacenter.service';
+import { jobs, users, type JobRow } from '../store/schema';
 import { JobCancelled, JobDeadlineExceeded, JobJournal, JobLeaseLost, errorInfo, type JobRun } from './journal';
 import type { Redelivery } from './queue';
 import type { Runner } from './runner';
@@ -112,19 +113,20 @@ export class JobEngine {
   async execute(jobId: string): Promise<Redelivery> {
     if (this.stopping) return { retryInMs: 0 };
     const leaseSql = sql`now() + make_interval(secs => ${this.config.leaseSeconds})`;
-    const [job] = await this.deps.db
-      .update(jobs)
-      .set({
+    // The claim writes the attempt's first event: `started`, or `resumed (attempt n)` after an earlier attempt.
+    const job = await this.journal.change(
+      jobId,
+      {
         status: 'RUNNING',
+        message: sql`case when ${jobs.attempts} = 0 then 'started' else 'resumed (attempt ' || (${jobs.attempts} + 1) || ')' end`,
         lockedBy: this.workerId,
         lockedUntil: leaseSql,
         attempts: sql`${jobs.attempts} + 1`,
         startedAt: sql`coalesce(${jobs.startedAt}, now())`,
         runAfter: null,
-        updatedAt: new Date(),
-      })
-      .where(and(eq(jobs.id, jobId), isNotNull(jobs.runner), this.takeable()))
-      .returning();
+      },
+      and(isNotNull(jobs.runner), this.takeable()),
+    );
     if (!job) return this.notYet(jobId);
     const log = this.deps.log.child({ jobId, kind: job.kind, attempt: job.attempts, worker: this.workerId });
 
@@ -141,9 +143,13 @@ export class JobEngine {
         .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'job lease not renewed'));
     }, Math.max(200, (this.config.leaseSeconds * 1000) / 3));
 
-    // The claim has just read the row: its cancellation stands for the first check.
+    // The claim has just read the row: its cancellation stands for the first check, as does what each later write of the job finds.
     let cancelRequested = !!job.cancelRequestedAt;
     let cancelReadAt = Date.now();
+    const seen = (requested: boolean) => {
+      cancelRequested ||= requested;
+      cancelReadAt = Date.now();
+    };
     const check = async () => {
       if (leaseLost) throw new JobLeaseLost();
       if (this.stopping) throw new WorkerStopping();
@@ -166,9 +172,9 @@ export class JobEngine {
       await check();
       const parsed = runner.payload.safeParse(job.payload);
       if (!parsed.success) throw new AppError('INTERNAL_SERVER_ERROR', `The job's payload does not fit ${runner.name}: ${parsed.error.issues[0]?.message}.`);
-      await this.journal.event(jobId, 'RUNNING', job.progress, job.attempts > 1 ? `resumed (attempt ${job.attempts})` : 'started');
-      const [dc] = job.datacenterId ? await this.deps.db.select({ shortName: datacenters.shortName }).from(datacenters).where(eq(datacenters.id, job.datacenterId)) : [];
-      const run = this.journal.runOf(job, dc?.shortName ?? 'cloud', check);
+      // Kept by the process (deps.rows): the datacenter is read once, not once per job.
+      const dc = job.datacenterId ? await new DatacenterService(this.deps).byId(job.datacenterId, true) : null;
+      const run = this.journal.runOf(job, dc?.shortName ?? 'cloud', check, seen);
       const ctx = await this.contextOf(job, run);
       const result = await runner.run(ctx, parsed.data, run, job);
       if (leaseLost) throw new JobLeaseLost();
@@ -217,12 +223,15 @@ export class JobEngine {
     }
     if (transient(err) && job.attempts < this.config.maxAttempts) {
       const delayMs = Math.min(MAX_RETRY_DELAY_MS, this.config.retryBaseMs * 2 ** (job.attempts - 1));
-      await this.deps.db
-        .update(jobs)
-        .set({ runAfter: new Date(Date.now() + delayMs), lockedBy: null, lockedUntil: null, updatedAt: new Date() })
-        .where(eq(jobs.id, job.id));
       const info = errorInfo(err);
-      await this.journal.event(job.id, 'QUEUED', job.progress, `${info.message} (attempt ${job.attempts} of ${this.config.maxAttempts}; again in ${Math.round(delayMs / 100) / 10} s)`);
+      await this.journal.change(job.id, {
+        status: 'QUEUED',
+        progress: job.progress,
+        message: `${info.message} (attempt ${job.attempts} of ${this.config.maxAttempts}; again in ${Math.round(delayMs / 100) / 10} s)`,
+        runAfter: new Date(Date.now() + delayMs),
+        lockedBy: null,
+        lockedUntil: null,
+      });
       log.warn({ err: info.message, delayMs }, 'job will be retried');
       return { retryInMs: delayMs };
     }

@@ -1,8 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { CloudError, type CatalogReader, type Operation, type OperationHandle } from '../clouds/driver';
 import { AppError, ErrorCode } from '../errors';
 import type { Logger } from '../logger';
 import type { PubSub } from '../pubsub/pubsub';
+import type { WithSubqueryWithSelection } from 'drizzle-orm/pg-core';
 import type { Db } from '../store/db';
 import { jobEvents, jobs, type JobRow } from '../store/schema';
 
@@ -80,6 +81,12 @@ export class JobLeaseLost extends Error {
   }
 }
 
+/** What a change of a job row may set; the event's seq and the row's update time are the journal's. */
+export type JobChange = Omit<Partial<{ [K in keyof typeof jobs.$inferInsert]: (typeof jobs.$inferInsert)[K] | SQL }>, 'lastSeq' | 'updatedAt'>;
+
+/** The columns of a changed job row that its event takes. */
+type EventSource = WithSubqueryWithSelection<Pick<typeof jobs._.columns, 'id' | 'lastSeq' | 'status' | 'progress' | 'message'>, 'changed'>;
+
 interface JournalDeps {
   db: Db;
   pubsub: PubSub;
@@ -102,22 +109,70 @@ interface StepState {
 export class JobJournal {
   constructor(private readonly deps: JournalDeps) {}
 
-  /** Appends an event (seq = the job's next), sets the job's status and progress, and publishes it. */
-  async event(jobId: string, status: JobRow['status'], progress: number, message: string | null): Promise<void> {
+  /**
+   * Appends an event (seq = the job's next), sets the job's status and progress, and publishes
+   * it. What the write found of the job's cancellation comes back (null when the job is gone),
+   * so a worker need not read it again for a while.
+   */
+  async event(jobId: string, status: JobRow['status'], progress: number, message: string | null): Promise<{ cancelRequested: boolean } | null> {
+    const { db } = this.deps;
     // Only what the event needs comes back: a job's payload and state can be large.
-    const [job] = await this.deps.db
-      .update(jobs)
-      .set({ lastSeq: sql`${jobs.lastSeq} + 1`, status, progress, message, updatedAt: new Date() })
-      .where(eq(jobs.id, jobId))
-      .returning({ lastSeq: jobs.lastSeq, userId: jobs.userId, datacenterId: jobs.datacenterId });
-    if (!job) return;
-    await this.append(jobId, job, status, progress, message);
+    const changed = db.$with('changed').as(
+      db
+        .update(jobs)
+        .set({ lastSeq: sql`${jobs.lastSeq} + 1`, status, progress, message, updatedAt: new Date() })
+        .where(eq(jobs.id, jobId))
+        .returning({
+          id: jobs.id,
+          lastSeq: jobs.lastSeq,
+          status: jobs.status,
+          progress: jobs.progress,
+          message: jobs.message,
+          userId: jobs.userId,
+          datacenterId: jobs.datacenterId,
+          cancelRequestedAt: jobs.cancelRequestedAt,
+        }),
+    );
+    const [row] = await db.with(changed, this.eventOf(changed)).select().from(changed).innerJoin(this.eventOf(changed), sql`true`);
+    if (!row) return null;
+    await this.publish(row.added, row.changed);
+    return { cancelRequested: row.changed.cancelRequestedAt !== null };
   }
 
-  /** Stores the event of seq `job.lastSeq` (taken by the caller's update of the job) and publishes it. */
-  private async append(jobId: string, job: Pick<JobRow, 'lastSeq' | 'userId' | 'datacenterId'>, status: JobRow['status'], progress: number, message: string | null): Promise<void> {
-    const [event] = await this.deps.db.insert(jobEvents).values({ jobId, seq: job.lastSeq, status, progress, message }).returning();
-    await this.publish(event, job);
+  /**
+   * Changes the job where `where` also holds (the job's new status, progress and message make
+   * its next event), and appends and publishes that event, in one statement: the row as the
+   * write left it, or undefined when no row matched.
+   */
+  async change(jobId: string, set: JobChange, where?: SQL): Promise<JobRow | undefined> {
+    const { db } = this.deps;
+    const changed = db.$with('changed').as(
+      db
+        .update(jobs)
+        .set({ ...set, lastSeq: sql`${jobs.lastSeq} + 1`, updatedAt: new Date() })
+        .where(and(eq(jobs.id, jobId), where))
+        .returning(),
+    );
+    const added = this.eventOf(changed);
+    const [row] = await db.with(changed, added).select().from(changed).innerJoin(added, sql`true`);
+    if (!row) return undefined;
+    await this.publish(row.added, row.changed);
+    return row.changed;
+  }
+
+  /** The event of a job row that `changed` (a CTE of the job's update) returns, as a CTE that inserts it. */
+  private eventOf(changed: EventSource) {
+    const { db } = this.deps;
+    return db.$with('added').as(
+      db
+        .insert(jobEvents)
+        .select(
+          db
+            .select({ jobId: changed.id, seq: changed.lastSeq, status: changed.status, progress: changed.progress, message: changed.message, at: sql`now()`.as('at') })
+            .from(changed),
+        )
+        .returning(),
+    );
   }
 
   async publish(event: typeof jobEvents.$inferSelect, job: Pick<JobRow, 'userId' | 'datacenterId'>): Promise<void> {
@@ -131,54 +186,53 @@ export class JobJournal {
   /** The final event and the end: SUCCEEDED keeps `result`, FAILED / CANCELLED the error. Sealed secrets are dropped. */
   async finish(jobId: string, status: FinalStatus, outcome: { result?: unknown; error?: unknown }): Promise<JobRow> {
     const error = status === 'SUCCEEDED' ? null : errorInfo(outcome.error);
-    const progress = status === 'SUCCEEDED' ? 100 : 0;
-    const message = status === 'SUCCEEDED' ? 'done' : error!.message;
-    // One write ends the job and takes the final event's seq: what the job made is stored before the event, so whoever sees the event reads it.
-    const [row] = await this.deps.db
-      .update(jobs)
-      .set({
-        error,
-        result: (outcome.result ?? null) as object | null,
-        state: sql`${jobs.state} - 'sealed'`,
-        lockedBy: null,
-        lockedUntil: null,
-        finishedAt: new Date(),
-        lastSeq: sql`${jobs.lastSeq} + 1`,
-        status,
-        progress,
-        message,
-        updatedAt: new Date(),
-      })
-      .where(eq(jobs.id, jobId))
-      .returning();
-    if (row) await this.append(jobId, row, status, progress, message);
-    return row;
+    // What the job made is stored by the write that takes the final event's seq: whoever sees the event reads it.
+    const row = await this.change(jobId, {
+      error,
+      result: (outcome.result ?? null) as object | null,
+      state: sql`${jobs.state} - 'sealed'`,
+      lockedBy: null,
+      lockedUntil: null,
+      finishedAt: new Date(),
+      status,
+      progress: status === 'SUCCEEDED' ? 100 : 0,
+      message: status === 'SUCCEEDED' ? 'done' : error!.message,
+    });
+    return row!;
   }
 
   /**
    * The JobRun of a job. `check` runs before every step and poll (cancellation, a lost
-   * lease); `datacenter` names the cloud in its errors.
+   * lease); `datacenter` names the cloud in its errors; `seen`, when given, hears what each
+   * write of the run found of the job's cancellation (a read `check` may then skip).
    */
-  runOf(row: JobRow, datacenter: string, check: () => Promise<void>): JobRun {
+  runOf(row: JobRow, datacenter: string, check: () => Promise<void>, seen?: (cancelRequested: boolean) => void): JobRun {
     const state = { ...(row.state as Record<string, StepState>) };
-    const keep = async (key: string, value: StepState) => {
-      state[key] = value;
-      await this.deps.db
+    const write = async (set: JobChange) => {
+      const [written] = await this.deps.db
         .update(jobs)
-        .set({ state: sql`${jobs.state} || ${JSON.stringify({ [key]: value })}::jsonb`, updatedAt: new Date() })
-        .where(eq(jobs.id, row.id));
+        .set({ ...set, updatedAt: new Date() })
+        .where(eq(jobs.id, row.id))
+        .returning({ cancelRequestedAt: jobs.cancelRequestedAt });
+      if (written) seen?.(written.cancelRequestedAt !== null);
+    };
+    const keep = (key: string, value: StepState) => {
+      state[key] = value;
+      return write({ state: sql`${jobs.state} || ${JSON.stringify({ [key]: value })}::jsonb` });
+    };
+    const event = async (percent: number, message: string) => {
+      const written = await this.event(row.id, 'RUNNING', percent, message);
+      if (written) seen?.(written.cancelRequested);
     };
     const run: JobRun = {
       id: row.id,
       check,
       progress: async (percent, message) => {
         await check();
-        await this.event(row.id, 'RUNNING', percent, message);
+        await event(percent, message);
       },
-      setResource: async (globalId) => {
-        await this.deps.db.update(jobs).set({ resourceId: globalId, updatedAt: new Date() }).where(eq(jobs.id, row.id));
-      },
-      wait: (reader, op, message) => this.follow(row, datacenter, reader, op.handle, (op.resource as { id?: string } | null)?.id ?? null, message, check),
+      setResource: (globalId) => write({ resourceId: globalId }),
+      wait: (reader, op, message) => this.follow(row, datacenter, reader, op.handle, (op.resource as { id?: string } | null)?.id ?? null, message, check, event),
       operation: async (key, reader, start, message) => {
         const kept = state[key];
         if (kept?.done) return (kept.value as string | null) ?? null;
@@ -194,7 +248,7 @@ export class JobJournal {
           resourceId = (op.resource as { id?: string } | null)?.id ?? (op.handle.kind === 'cloudstack-job' ? (op.handle.resourceId ?? null) : null);
           await keep(key, { handle, resourceId });
         }
-        const value = await this.follow(row, datacenter, reader, handle, resourceId, message, check, since);
+        const value = await this.follow(row, datacenter, reader, handle, resourceId, message, check, event, since);
         await keep(key, { done: true, value });
         return value;
       },
@@ -218,6 +272,8 @@ export class JobJournal {
     fallbackId: string | null,
     message: string,
     check: () => Promise<void>,
+    /** Writes a progress event of the run. */
+    event: (percent: number, message: string) => Promise<void>,
     /** When the cloud began the work (its progress is read against it). */
     since = Date.now(),
   ): Promise<string | null> {
@@ -234,7 +290,7 @@ export class JobJournal {
       }
       if (status.progress !== last) {
         last = status.progress;
-        await this.event(job.id, 'RUNNING', Math.min(99, Math.max(1, Math.round(status.progress))), message);
+        await event(Math.min(99, Math.max(1, Math.round(status.progress))), message);
       }
       const wait = status.progress > 0 ? aimedDelay(status.progress, Date.now() - since) : delay;
       if (Date.now() + wait > deadline) {

@@ -130,6 +130,8 @@ const recentSessions = new Map<string, CachedSession>();
 const MAX_CACHED_SESSIONS = 10_000;
 /** Moves on at every forget: a look-up that began before one does not keep what it read. */
 let sessionGeneration = 0;
+/** Look-ups under way, by token hash: a forget drops them, so no request after it joins a read from before. */
+const pendingSessions = new Map<string, Promise<CachedSession | null>>();
 
 /**
  * Forgets every session looked up lately: after anything that ends a session or changes what
@@ -137,6 +139,7 @@ let sessionGeneration = 0;
  */
 export function forgetSessions(): void {
   recentSessions.clear();
+  pendingSessions.clear();
   sessionGeneration++;
 }
 
@@ -155,6 +158,21 @@ export async function authenticateSession(deps: AppDeps, token: string): Promise
     return { ...cached.viewer };
   }
   if (cached) recentSessions.delete(tokenHash);
+  // Requests that arrive together with a token not yet looked up share one read.
+  let lookup = pendingSessions.get(tokenHash);
+  if (!lookup) {
+    const read = lookUpSession(deps, tokenHash, now);
+    const done = () => void (pendingSessions.get(tokenHash) === read && pendingSessions.delete(tokenHash));
+    read.then(done, done);
+    pendingSessions.set(tokenHash, (lookup = read));
+  }
+  const entry = await lookup;
+  return entry ? { ...entry.viewer } : null;
+}
+
+/** Reads the session of a token hash, records its use, and keeps it for SESSION_CACHE_MS. */
+async function lookUpSession(deps: AppDeps, tokenHash: string, now: number): Promise<CachedSession | null> {
+  const cacheMs = deps.config.sessions.cacheMs;
   const generation = sessionGeneration;
   const [row] = await deps.db
     .select({
@@ -184,7 +202,7 @@ export async function authenticateSession(deps: AppDeps, token: string): Promise
     if (recentSessions.size >= MAX_CACHED_SESSIONS) recentSessions.delete(recentSessions.keys().next().value!);
     recentSessions.set(tokenHash, entry);
   }
-  return { ...viewer };
+  return entry;
 }
 
 /** Records that a session was used, at most once per LAST_SEEN_RESOLUTION_MS. */
