@@ -38,7 +38,29 @@ export class JobEngine {
     private readonly runners: ReadonlyMap<string, Runner>,
   ) {
     this.journal = new JobJournal({ db: deps.db, pubsub: deps.pubsub, log: deps.log, deadlineSeconds: deps.config.jobs.deadlineSeconds });
+    // The claim writes the attempt's first event: `started`, or `resumed (attempt n)` after an earlier attempt.
+    this.claim = this.journal.changeBy(
+      'job_claim',
+      {
+        status: 'RUNNING',
+        message: sql`case when ${jobs.attempts} = 0 then 'started' else 'resumed (attempt ' || (${jobs.attempts} + 1) || ')' end`,
+        lockedBy: sql`${sql.placeholder('worker')}`,
+        lockedUntil: sql`now() + make_interval(secs => ${sql.placeholder('lease')})`,
+        attempts: sql`${jobs.attempts} + 1`,
+        startedAt: sql`coalesce(${jobs.startedAt}, now())`,
+        runAfter: null,
+      },
+      and(isNotNull(jobs.runner), this.takeable()),
+    );
+    this.cancelRequestedAt = deps.db.select({ at: jobs.cancelRequestedAt }).from(jobs).where(eq(jobs.id, sql.placeholder('id'))).prepare('job_cancel_requested');
+    this.requester = deps.db.select({ id: users.id, role: users.role, username: users.username }).from(users).where(eq(users.id, sql.placeholder('id'))).prepare('job_requester');
   }
+
+  /** Takes a job for this worker (`worker`, for `lease` seconds) if no live worker holds it. */
+  private readonly claim: (jobId: string, values: { worker: string; lease: number }) => Promise<JobRow | undefined>;
+  /** The statements every job runs, built once (see JobJournal.changeBy). */
+  private readonly cancelRequestedAt;
+  private readonly requester;
 
   private get config() {
     return this.deps.config.jobs;
@@ -113,20 +135,7 @@ export class JobEngine {
   async execute(jobId: string): Promise<Redelivery> {
     if (this.stopping) return { retryInMs: 0 };
     const leaseSql = sql`now() + make_interval(secs => ${this.config.leaseSeconds})`;
-    // The claim writes the attempt's first event: `started`, or `resumed (attempt n)` after an earlier attempt.
-    const job = await this.journal.change(
-      jobId,
-      {
-        status: 'RUNNING',
-        message: sql`case when ${jobs.attempts} = 0 then 'started' else 'resumed (attempt ' || (${jobs.attempts} + 1) || ')' end`,
-        lockedBy: this.workerId,
-        lockedUntil: leaseSql,
-        attempts: sql`${jobs.attempts} + 1`,
-        startedAt: sql`coalesce(${jobs.startedAt}, now())`,
-        runAfter: null,
-      },
-      and(isNotNull(jobs.runner), this.takeable()),
-    );
+    const job = await this.claim(jobId, { worker: this.workerId, lease: this.config.leaseSeconds });
     if (!job) return this.notYet(jobId);
     const log = this.deps.log.child({ jobId, kind: job.kind, attempt: job.attempts, worker: this.workerId });
 
@@ -155,7 +164,7 @@ export class JobEngine {
       if (this.stopping) throw new WorkerStopping();
       if (!cancelRequested && Date.now() - cancelReadAt >= CANCEL_READ_FRESH_MS) {
         const readAt = Date.now();
-        const [row] = await this.deps.db.select({ at: jobs.cancelRequestedAt }).from(jobs).where(eq(jobs.id, jobId));
+        const [row] = await this.cancelRequestedAt.execute({ id: jobId });
         cancelRequested = !!row?.at;
         cancelReadAt = readAt;
       }
@@ -243,10 +252,7 @@ export class JobEngine {
   /** A request-like context for the runner: the services of a request, acting as the user who asked for the job. */
   private async contextOf(job: JobRow, run: JobRun): Promise<Context> {
     const requestId = `job-${job.id}`;
-    const [user] = await this.deps.db
-      .select({ id: users.id, role: users.role, username: users.username })
-      .from(users)
-      .where(eq(users.id, job.requestedBy ?? job.userId ?? ''));
+    const [user] = await this.requester.execute({ id: job.requestedBy ?? job.userId });
     if (!user) throw new AppError('NOT_FOUND', 'The user who asked for this job no longer exists.');
     const viewer: Viewer = { userId: user.id, role: user.role, username: user.username, sessionId: null, apiKeyId: null };
     return {

@@ -87,6 +87,43 @@ export type JobChange = Omit<Partial<{ [K in keyof typeof jobs.$inferInsert]: (t
 /** The columns of a changed job row that its event takes. */
 type EventSource = WithSubqueryWithSelection<Pick<typeof jobs._.columns, 'id' | 'lastSeq' | 'status' | 'progress' | 'message'>, 'changed'>;
 
+/** A value of a prepared statement, given when it runs under `name` (a time as ISO-8601 text: the drivers do not all take a Date). */
+const value = (name: string) => sql`${sql.placeholder(name)}`;
+/** A JSON value of a prepared statement (given as its text, `jsonValue`). */
+const json = (name: string) => sql`${sql.placeholder(name)}::jsonb`;
+/** What `json` takes: the JSON text of a value, or SQL's null for none. */
+const jsonValue = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+
+/** The journal's prepared statements, by database and name. */
+const preparedStatements = new WeakMap<Db, Map<string, unknown>>();
+
+/** The update of a job row, appending the event of its new status, progress and message, as one statement: the row as written and the event. */
+function changeOf(db: Db, set: JobChange, where: SQL | undefined, updatedAt: Date | SQL) {
+  const changed = db.$with('changed').as(
+    db
+      .update(jobs)
+      .set({ ...set, lastSeq: sql`${jobs.lastSeq} + 1`, updatedAt })
+      .where(where)
+      .returning(),
+  );
+  const added = eventOf(db, changed);
+  return db.with(changed, added).select().from(changed).innerJoin(added, sql`true`);
+}
+
+/** The event of a job row that `changed` (a CTE of the job's update) returns, as a CTE that inserts it. */
+function eventOf(db: Db, changed: EventSource) {
+  return db.$with('added').as(
+    db
+      .insert(jobEvents)
+      .select(
+        db
+          .select({ jobId: changed.id, seq: changed.lastSeq, status: changed.status, progress: changed.progress, message: changed.message, at: sql`now()`.as('at') })
+          .from(changed),
+      )
+      .returning(),
+  );
+}
+
 interface JournalDeps {
   db: Db;
   pubsub: PubSub;
@@ -115,25 +152,28 @@ export class JobJournal {
    * so a worker need not read it again for a while.
    */
   async event(jobId: string, status: JobRow['status'], progress: number, message: string | null): Promise<{ cancelRequested: boolean } | null> {
-    const { db } = this.deps;
-    // Only what the event needs comes back: a job's payload and state can be large.
-    const changed = db.$with('changed').as(
-      db
-        .update(jobs)
-        .set({ lastSeq: sql`${jobs.lastSeq} + 1`, status, progress, message, updatedAt: new Date() })
-        .where(eq(jobs.id, jobId))
-        .returning({
-          id: jobs.id,
-          lastSeq: jobs.lastSeq,
-          status: jobs.status,
-          progress: jobs.progress,
-          message: jobs.message,
-          userId: jobs.userId,
-          datacenterId: jobs.datacenterId,
-          cancelRequestedAt: jobs.cancelRequestedAt,
-        }),
-    );
-    const [row] = await db.with(changed, this.eventOf(changed)).select().from(changed).innerJoin(this.eventOf(changed), sql`true`);
+    const statement = this.prepared('job_event', (db) => {
+      // Only what the event needs comes back: a job's payload and state can be large.
+      const changed = db.$with('changed').as(
+        db
+          .update(jobs)
+          .set({ lastSeq: sql`${jobs.lastSeq} + 1`, status: value('status'), progress: value('progress'), message: value('message'), updatedAt: value('at') })
+          .where(eq(jobs.id, sql.placeholder('id')))
+          .returning({
+            id: jobs.id,
+            lastSeq: jobs.lastSeq,
+            status: jobs.status,
+            progress: jobs.progress,
+            message: jobs.message,
+            userId: jobs.userId,
+            datacenterId: jobs.datacenterId,
+            cancelRequestedAt: jobs.cancelRequestedAt,
+          }),
+      );
+      const added = eventOf(db, changed);
+      return db.with(changed, added).select().from(changed).innerJoin(added, sql`true`).prepare('job_event');
+    });
+    const [row] = await statement.execute({ id: jobId, status, progress, message, at: new Date().toISOString() });
     if (!row) return null;
     await this.publish(row.added, row.changed);
     return { cancelRequested: row.changed.cancelRequestedAt !== null };
@@ -145,34 +185,36 @@ export class JobJournal {
    * write left it, or undefined when no row matched.
    */
   async change(jobId: string, set: JobChange, where?: SQL): Promise<JobRow | undefined> {
-    const { db } = this.deps;
-    const changed = db.$with('changed').as(
-      db
-        .update(jobs)
-        .set({ ...set, lastSeq: sql`${jobs.lastSeq} + 1`, updatedAt: new Date() })
-        .where(and(eq(jobs.id, jobId), where))
-        .returning(),
-    );
-    const added = this.eventOf(changed);
-    const [row] = await db.with(changed, added).select().from(changed).innerJoin(added, sql`true`);
+    return this.changed(await changeOf(this.deps.db, set, and(eq(jobs.id, jobId), where), new Date()));
+  }
+
+  /**
+   * `change` for what every job does (its claim, its end): a statement prepared once per
+   * database, whose `set` and `where` take their values from placeholders (`value`,
+   * `sql.placeholder`) named in `values`, with `id` the job's and `at` the time of the write.
+   */
+  changeBy(name: string, set: JobChange, where?: SQL): (jobId: string, values?: Record<string, unknown>) => Promise<JobRow | undefined> {
+    const statement = this.prepared(name, (db) => changeOf(db, set, and(eq(jobs.id, sql.placeholder('id')), where), value('at')).prepare(name));
+    return async (jobId, values = {}) => this.changed(await statement.execute({ ...values, id: jobId, at: new Date().toISOString() }));
+  }
+
+  private async changed(rows: { changed: JobRow; added: typeof jobEvents.$inferSelect }[]): Promise<JobRow | undefined> {
+    const [row] = rows;
     if (!row) return undefined;
     await this.publish(row.added, row.changed);
     return row.changed;
   }
 
-  /** The event of a job row that `changed` (a CTE of the job's update) returns, as a CTE that inserts it. */
-  private eventOf(changed: EventSource) {
-    const { db } = this.deps;
-    return db.$with('added').as(
-      db
-        .insert(jobEvents)
-        .select(
-          db
-            .select({ jobId: changed.id, seq: changed.lastSeq, status: changed.status, progress: changed.progress, message: changed.message, at: sql`now()`.as('at') })
-            .from(changed),
-        )
-        .returning(),
-    );
+  /**
+   * A statement of the journal's database, built by drizzle once and kept: building one of
+   * these queries costs a worker more CPU than PostgreSQL needs to run it.
+   */
+  private prepared<T>(name: string, build: (db: Db) => T): T {
+    let own = preparedStatements.get(this.deps.db);
+    if (!own) preparedStatements.set(this.deps.db, (own = new Map()));
+    let statement = own.get(name) as T | undefined;
+    if (!statement) own.set(name, (statement = build(this.deps.db)));
+    return statement;
   }
 
   async publish(event: typeof jobEvents.$inferSelect, job: Pick<JobRow, 'userId' | 'datacenterId'>): Promise<void> {
@@ -187,13 +229,20 @@ export class JobJournal {
   async finish(jobId: string, status: FinalStatus, outcome: { result?: unknown; error?: unknown }): Promise<JobRow> {
     const error = status === 'SUCCEEDED' ? null : errorInfo(outcome.error);
     // What the job made is stored by the write that takes the final event's seq: whoever sees the event reads it.
-    const row = await this.change(jobId, {
-      error,
-      result: (outcome.result ?? null) as object | null,
+    const finish = this.changeBy('job_finish', {
+      error: json('error'),
+      result: json('result'),
       state: sql`${jobs.state} - 'sealed'`,
       lockedBy: null,
       lockedUntil: null,
-      finishedAt: new Date(),
+      finishedAt: value('at'),
+      status: value('status'),
+      progress: value('progress'),
+      message: value('message'),
+    });
+    const row = await finish(jobId, {
+      error: jsonValue(error),
+      result: jsonValue(outcome.result),
       status,
       progress: status === 'SUCCEEDED' ? 100 : 0,
       message: status === 'SUCCEEDED' ? 'done' : error!.message,
@@ -208,17 +257,25 @@ export class JobJournal {
    */
   runOf(row: JobRow, datacenter: string, check: () => Promise<void>, seen?: (cancelRequested: boolean) => void): JobRun {
     const state = { ...(row.state as Record<string, StepState>) };
-    const write = async (set: JobChange) => {
-      const [written] = await this.deps.db
-        .update(jobs)
-        .set({ ...set, updatedAt: new Date() })
-        .where(eq(jobs.id, row.id))
-        .returning({ cancelRequestedAt: jobs.cancelRequestedAt });
-      if (written) seen?.(written.cancelRequestedAt !== null);
+    const write = (name: string, set: JobChange) => {
+      const statement = this.prepared(name, (db) =>
+        db
+          .update(jobs)
+          .set({ ...set, updatedAt: value('at') })
+          .where(eq(jobs.id, sql.placeholder('id')))
+          .returning({ cancelRequestedAt: jobs.cancelRequestedAt })
+          .prepare(name),
+      );
+      return async (values: Record<string, unknown>) => {
+        const [written] = await statement.execute({ ...values, id: row.id, at: new Date().toISOString() });
+        if (written) seen?.(written.cancelRequestedAt !== null);
+      };
     };
-    const keep = (key: string, value: StepState) => {
-      state[key] = value;
-      return write({ state: sql`${jobs.state} || ${JSON.stringify({ [key]: value })}::jsonb` });
+    const keepState = write('job_keep', { state: sql`${jobs.state} || ${json('patch')}` });
+    const setResource = write('job_resource', { resourceId: value('resourceId') });
+    const keep = (key: string, step: StepState) => {
+      state[key] = step;
+      return keepState({ patch: JSON.stringify({ [key]: step }) });
     };
     const event = async (percent: number, message: string) => {
       const written = await this.event(row.id, 'RUNNING', percent, message);
@@ -231,7 +288,7 @@ export class JobJournal {
         await check();
         await event(percent, message);
       },
-      setResource: (globalId) => write({ resourceId: globalId }),
+      setResource: (globalId) => setResource({ resourceId: globalId }),
       wait: (reader, op, message) => this.follow(row, datacenter, reader, op.handle, (op.resource as { id?: string } | null)?.id ?? null, message, check, event),
       operation: async (key, reader, start, message) => {
         const kept = state[key];
