@@ -179,6 +179,14 @@ export class JobJournal {
     return { cancelRequested: row.changed.cancelRequestedAt !== null };
   }
 
+  /** Writes a new job and its first event (its status, progress and message, seq 1) in one statement, and publishes the event. */
+  async create(values: Omit<typeof jobs.$inferInsert, 'lastSeq'>): Promise<JobRow> {
+    const { db } = this.deps;
+    const inserted = db.$with('changed').as(db.insert(jobs).values({ ...values, lastSeq: 1 }).returning());
+    const added = eventOf(db, inserted);
+    return (await this.changed(await db.with(inserted, added).select().from(inserted).innerJoin(added, sql`true`)))!;
+  }
+
   /**
    * Changes the job where `where` also holds (the job's new status, progress and message make
    * its next event), and appends and publishes that event, in one statement: the row as the

@@ -137,21 +137,13 @@ export class JobService {
 
   /**
    * Writes a job for a worker and hands it over: the row and its first event (QUEUED) in one
-   * transaction, then the queue's push (a lost push is made good by the reconciler). Secrets
+   * statement, then the queue's push (a lost push is made good by the reconciler). Secrets
    * the work needs are sealed into the job's state and dropped when it ends.
    */
   async enqueue(spec: JobSpec & { runner: string; secrets?: Record<string, unknown> }): Promise<JobRow> {
     const id = crypto.randomUUID();
     const sealed = spec.secrets ? this.deps.secrets.sealJson(spec.secrets, sealedAad(id)) : null;
-    const { row, event } = await this.deps.db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(jobs)
-        .values({ ...this.rowOf(spec), id, runner: spec.runner, status: 'QUEUED', message: 'queued', state: sealed ? { sealed } : {}, lastSeq: 1 })
-        .returning();
-      const [event] = await tx.insert(jobEvents).values({ jobId: id, seq: 1, status: 'QUEUED', progress: 0, message: 'queued' }).returning();
-      return { row, event };
-    });
-    await this.journal.publish(event, row);
+    const row = await this.journal.create({ ...this.rowOf(spec), id, runner: spec.runner, status: 'QUEUED', progress: 0, message: 'queued', state: sealed ? { sealed } : {} });
     await this.deps.queue.push(id).catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message, jobId: id }, 'job not pushed; the reconciler will'));
     return row;
   }
@@ -232,11 +224,7 @@ export class JobService {
 
   /** Like `run`, but a failure is returned with the FAILED job instead of thrown. */
   async attempt<T>(spec: JobSpec, work: (job: JobRun) => Promise<T>): Promise<{ job: Job; result: T } | { job: Job; error: unknown }> {
-    const [row] = await this.deps.db
-      .insert(jobs)
-      .values({ ...this.rowOf(spec), status: 'RUNNING', attempts: 1, startedAt: new Date() })
-      .returning();
-    await this.journal.event(row.id, 'RUNNING', 0, 'started');
+    const row = await this.journal.create({ ...this.rowOf(spec), status: 'RUNNING', progress: 0, message: 'started', attempts: 1, startedAt: new Date() });
     const run = this.journal.runOf(row, spec.datacenterName ?? 'cloud', async () => {
       await this.parent?.check();
       await this.stopIfCancelled(row.id);
