@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { CloudError, type CatalogReader, type Operation, type OperationHandle } from '../clouds/driver';
 import { AppError, ErrorCode } from '../errors';
@@ -5,6 +6,7 @@ import type { Logger } from '../logger';
 import type { PubSub } from '../pubsub/pubsub';
 import type { WithSubqueryWithSelection } from 'drizzle-orm/pg-core';
 import type { Db } from '../store/db';
+import { encoded, placeholders, prepared, value } from '../store/prepared';
 import { jobEvents, jobs, type JobRow } from '../store/schema';
 
 /** What a running job's work can do: report progress, name its resource, wait for the cloud. */
@@ -84,18 +86,42 @@ export class JobLeaseLost extends Error {
 /** What a change of a job row may set; the event's seq and the row's update time are the journal's. */
 export type JobChange = Omit<Partial<{ [K in keyof typeof jobs.$inferInsert]: (typeof jobs.$inferInsert)[K] | SQL }>, 'lastSeq' | 'updatedAt'>;
 
+/** What a new job is written with; the other columns take their defaults. */
+export type NewJob = Required<
+  Pick<
+    typeof jobs.$inferInsert,
+    'kind' | 'status' | 'progress' | 'message' | 'userId' | 'requestedBy' | 'datacenterId' | 'tenancyId' | 'resourceId' | 'payload' | 'deadlineAt'
+  >
+> &
+  Partial<Pick<typeof jobs.$inferInsert, 'id' | 'runner' | 'state' | 'attempts' | 'startedAt'>>;
+
+/** The columns `create` writes, each given by a placeholder of its name. */
+const NEW_JOB_COLUMNS = [
+  'id',
+  'kind',
+  'status',
+  'progress',
+  'message',
+  'userId',
+  'requestedBy',
+  'datacenterId',
+  'tenancyId',
+  'resourceId',
+  'payload',
+  'deadlineAt',
+  'runner',
+  'state',
+  'attempts',
+  'startedAt',
+] as const satisfies readonly (keyof NewJob)[];
+
 /** The columns of a changed job row that its event takes. */
 type EventSource = WithSubqueryWithSelection<Pick<typeof jobs._.columns, 'id' | 'lastSeq' | 'status' | 'progress' | 'message'>, 'changed'>;
 
-/** A value of a prepared statement, given when it runs under `name` (a time as ISO-8601 text: the drivers do not all take a Date). */
-const value = (name: string) => sql`${sql.placeholder(name)}`;
 /** A JSON value of a prepared statement (given as its text, `jsonValue`). */
 const json = (name: string) => sql`${sql.placeholder(name)}::jsonb`;
 /** What `json` takes: the JSON text of a value, or SQL's null for none. */
 const jsonValue = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-
-/** The journal's prepared statements, by database and name. */
-const preparedStatements = new WeakMap<Db, Map<string, unknown>>();
 
 /** The update of a job row, appending the event of its new status, progress and message, as one statement: the row as written and the event. */
 function changeOf(db: Db, set: JobChange, where: SQL | undefined, updatedAt: Date | SQL) {
@@ -152,7 +178,7 @@ export class JobJournal {
    * so a worker need not read it again for a while.
    */
   async event(jobId: string, status: JobRow['status'], progress: number, message: string | null): Promise<{ cancelRequested: boolean } | null> {
-    const statement = this.prepared('job_event', (db) => {
+    const statement = prepared(this.deps.db, 'job_event', (db) => {
       // Only what the event needs comes back: a job's payload and state can be large.
       const changed = db.$with('changed').as(
         db
@@ -180,11 +206,21 @@ export class JobJournal {
   }
 
   /** Writes a new job and its first event (its status, progress and message, seq 1) in one statement, and publishes the event. */
-  async create(values: Omit<typeof jobs.$inferInsert, 'lastSeq'>): Promise<JobRow> {
-    const { db } = this.deps;
-    const inserted = db.$with('changed').as(db.insert(jobs).values({ ...values, lastSeq: 1 }).returning());
-    const added = eventOf(db, inserted);
-    return (await this.changed(await db.with(inserted, added).select().from(inserted).innerJoin(added, sql`true`)))!;
+  async create(values: NewJob): Promise<JobRow> {
+    const statement = prepared(this.deps.db, 'job_create', (db) => {
+      const inserted = db.$with('changed').as(db.insert(jobs).values({ ...placeholders(NEW_JOB_COLUMNS), lastSeq: 1 }).returning());
+      const added = eventOf(db, inserted);
+      return db.with(inserted, added).select().from(inserted).innerJoin(added, sql`true`).prepare('job_create');
+    });
+    const given: Record<(typeof NEW_JOB_COLUMNS)[number], unknown> = {
+      ...values,
+      id: values.id ?? crypto.randomUUID(),
+      runner: values.runner ?? null,
+      state: values.state ?? {},
+      attempts: values.attempts ?? 0,
+      startedAt: values.startedAt ?? null,
+    };
+    return (await this.changed(await statement.execute(encoded(jobs, given))))!;
   }
 
   /**
@@ -202,7 +238,7 @@ export class JobJournal {
    * `sql.placeholder`) named in `values`, with `id` the job's and `at` the time of the write.
    */
   changeBy(name: string, set: JobChange, where?: SQL): (jobId: string, values?: Record<string, unknown>) => Promise<JobRow | undefined> {
-    const statement = this.prepared(name, (db) => changeOf(db, set, and(eq(jobs.id, sql.placeholder('id')), where), value('at')).prepare(name));
+    const statement = prepared(this.deps.db, name, (db) => changeOf(db, set, and(eq(jobs.id, sql.placeholder('id')), where), value('at')).prepare(name));
     return async (jobId, values = {}) => this.changed(await statement.execute({ ...values, id: jobId, at: new Date().toISOString() }));
   }
 
@@ -211,18 +247,6 @@ export class JobJournal {
     if (!row) return undefined;
     await this.publish(row.added, row.changed);
     return row.changed;
-  }
-
-  /**
-   * A statement of the journal's database, built by drizzle once and kept: building one of
-   * these queries costs a worker more CPU than PostgreSQL needs to run it.
-   */
-  private prepared<T>(name: string, build: (db: Db) => T): T {
-    let own = preparedStatements.get(this.deps.db);
-    if (!own) preparedStatements.set(this.deps.db, (own = new Map()));
-    let statement = own.get(name) as T | undefined;
-    if (!statement) own.set(name, (statement = build(this.deps.db)));
-    return statement;
   }
 
   async publish(event: typeof jobEvents.$inferSelect, job: Pick<JobRow, 'userId' | 'datacenterId'>): Promise<void> {
@@ -266,7 +290,7 @@ export class JobJournal {
   runOf(row: JobRow, datacenter: string, check: () => Promise<void>, seen?: (cancelRequested: boolean) => void): JobRun {
     const state = { ...(row.state as Record<string, StepState>) };
     const write = (name: string, set: JobChange) => {
-      const statement = this.prepared(name, (db) =>
+      const statement = prepared(this.deps.db, name, (db) =>
         db
           .update(jobs)
           .set({ ...set, updatedAt: value('at') })

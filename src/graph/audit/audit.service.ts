@@ -1,4 +1,5 @@
 import { and, desc, eq, lt, count } from 'drizzle-orm';
+import { encoded, placeholders, prepared } from '../../store/prepared';
 import { auditLog, type AuditRow } from '../../store/schema';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type ConnectionShape } from '../connection';
 import type { Viewer } from '../context';
@@ -15,6 +16,9 @@ export interface AuditRecord {
   details?: Record<string, unknown> | null;
 }
 
+/** The columns an audit row is written with (the id and time are the database's). */
+const AUDIT_COLUMNS = ['requestId', 'actorUserId', 'actorApiKeyId', 'action', 'targetKind', 'targetId', 'outcome', 'errorCode', 'ip', 'details'] as const;
+
 export class AuditService {
   constructor(
     private readonly deps: AppDeps,
@@ -24,7 +28,14 @@ export class AuditService {
   /** Writes one audit row; a failure to write is logged, never surfaced to the caller. */
   async record(entry: AuditRecord): Promise<void> {
     try {
-      await this.deps.db.insert(auditLog).values({
+      const insert = prepared(this.deps.db, 'audit_record', (db) =>
+        db
+          .insert(auditLog)
+          .values(placeholders(AUDIT_COLUMNS))
+          .prepare('audit_record'),
+      );
+      await insert.execute(
+        encoded(auditLog, {
         requestId: this.request.requestId,
         actorUserId: entry.viewer?.userId ?? null,
         actorApiKeyId: entry.viewer?.apiKeyId ?? null,
@@ -35,7 +46,8 @@ export class AuditService {
         errorCode: entry.errorCode,
         ip: this.request.ip,
         details: entry.details ?? null,
-      });
+        }),
+      );
     } catch (err) {
       this.deps.log.error({ err, requestId: this.request.requestId, action: entry.action }, 'audit write failed');
     }
