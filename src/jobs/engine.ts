@@ -6,6 +6,7 @@ import { AppError } from '../errors';
 import type { Context, Viewer } from '../graph/context';
 import { createServices, type AppDeps } from '../graph/services';
 import { DatacenterService } from '../graph/datacenter/datacenter.service';
+import { value } from '../store/prepared';
 import { jobs, users, type JobRow } from '../store/schema';
 import { JobCancelled, JobDeadlineExceeded, JobJournal, JobLeaseLost, errorInfo, type JobRun } from './journal';
 import type { Redelivery } from './queue';
@@ -44,8 +45,8 @@ export class JobEngine {
       {
         status: 'RUNNING',
         message: sql`case when ${jobs.attempts} = 0 then 'started' else 'resumed (attempt ' || (${jobs.attempts} + 1) || ')' end`,
-        lockedBy: sql`${sql.placeholder('worker')}`,
-        lockedUntil: sql`now() + make_interval(secs => ${sql.placeholder('lease')})`,
+        lockedBy: value('worker'),
+        lockedUntil: sql`now() + make_interval(secs => ${value('lease')})`,
         attempts: sql`${jobs.attempts} + 1`,
         startedAt: sql`coalesce(${jobs.startedAt}, now())`,
         runAfter: null,

@@ -33,13 +33,42 @@ export interface JobRun {
  * deadline. While the cloud reports progress, the next poll aims at the end that the progress
  * so far foretells, so a job learns of the end about when it comes, with fewer polls than the
  * doubling needs: never later than 2 s, and never sooner than the first poll's delay or a
- * tenth of the time waited so far (a cloud stuck at 99 % is not asked ever faster).
+ * tenth of the time waited so far (a cloud stuck at 99 % is not asked ever faster). Work whose
+ * cloud tells no progress (CloudStack's jobs) is polled the same way, aimed at the end that work
+ * of its kind in that datacenter took lately (`TypicalDurations`); it doubles until one ended.
  */
 const FIRST_POLL_MS = 100;
 const MAX_POLL_MS = 2000;
 const MIN_AIMED_FRACTION = 0.1;
 /** Added to a foretold end: a poll just before it would find the work unfinished. */
 const AIM_MARGIN_MS = 25;
+
+/** How much a new duration moves the typical one: within a few jobs of a cloud that slows down or speeds up. */
+const TYPICAL_WEIGHT = 0.25;
+
+/**
+ * How long work of a kind (a job kind in a datacenter) took lately, as a moving average of the
+ * durations its polls saw end (each the middle of the last poll that found the work under way
+ * and the one that found it done, where the end lies), and whether its cloud told progress:
+ * what a poll of work without progress aims at.
+ */
+export class TypicalDurations {
+  private readonly byKey = new Map<string, { ms: number; progress: boolean }>();
+
+  constructor(private readonly maxKeys = 1000) {}
+
+  /** The typical duration of work of `key` whose cloud tells no progress; undefined when unknown or when it does. */
+  withoutProgress(key: string): number | undefined {
+    const typical = this.byKey.get(key);
+    return typical && !typical.progress ? typical.ms : undefined;
+  }
+
+  record(key: string, ms: number, progress: boolean): void {
+    const before = this.byKey.get(key);
+    if (before === undefined && this.byKey.size >= this.maxKeys) this.byKey.delete(this.byKey.keys().next().value!);
+    this.byKey.set(key, { ms: before === undefined ? ms : before.ms + (ms - before.ms) * TYPICAL_WEIGHT, progress });
+  }
+}
 
 export const jobChannel = (jobId: string) => `job:${jobId}`;
 export const JOB_EVENTS_CHANNEL = 'jobs';
@@ -118,11 +147,6 @@ const NEW_JOB_COLUMNS = [
 /** The columns of a changed job row that its event takes. */
 type EventSource = WithSubqueryWithSelection<Pick<typeof jobs._.columns, 'id' | 'lastSeq' | 'status' | 'progress' | 'message'>, 'changed'>;
 
-/** A JSON value of a prepared statement (given as its text, `jsonValue`). */
-const json = (name: string) => sql`${sql.placeholder(name)}::jsonb`;
-/** What `json` takes: the JSON text of a value, or SQL's null for none. */
-const jsonValue = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-
 /** The update of a job row, appending the event of its new status, progress and message, as one statement: the row as written and the event. */
 function changeOf(db: Db, set: JobChange, where: SQL | undefined, updatedAt: Date | SQL) {
   const changed = db.$with('changed').as(
@@ -170,6 +194,9 @@ interface StepState {
  * state steps keep; the end. Shared by jobs a worker runs and steps run inside another job.
  */
 export class JobJournal {
+  /** What this journal's jobs took at their clouds, by datacenter and job kind. */
+  private readonly typical = new TypicalDurations();
+
   constructor(private readonly deps: JournalDeps) {}
 
   /**
@@ -234,8 +261,9 @@ export class JobJournal {
 
   /**
    * `change` for what every job does (its claim, its end): a statement prepared once per
-   * database, whose `set` and `where` take their values from placeholders (`value`,
-   * `sql.placeholder`) named in `values`, with `id` the job's and `at` the time of the write.
+   * database under `name` (one name, one statement), whose `set` and `where` take their values
+   * from placeholders (`value`) given in `values`, with `id` the job's and `at` the time of
+   * the write.
    */
   changeBy(name: string, set: JobChange, where?: SQL): (jobId: string, values?: Record<string, unknown>) => Promise<JobRow | undefined> {
     const statement = prepared(this.deps.db, name, (db) => changeOf(db, set, and(eq(jobs.id, sql.placeholder('id')), where), value('at')).prepare(name));
@@ -262,8 +290,8 @@ export class JobJournal {
     const error = status === 'SUCCEEDED' ? null : errorInfo(outcome.error);
     // What the job made is stored by the write that takes the final event's seq: whoever sees the event reads it.
     const finish = this.changeBy('job_finish', {
-      error: json('error'),
-      result: json('result'),
+      error: value('error'),
+      result: value('result'),
       state: sql`${jobs.state} - 'sealed'`,
       lockedBy: null,
       lockedUntil: null,
@@ -272,13 +300,16 @@ export class JobJournal {
       progress: value('progress'),
       message: value('message'),
     });
-    const row = await finish(jobId, {
-      error: jsonValue(error),
-      result: jsonValue(outcome.result),
-      status,
-      progress: status === 'SUCCEEDED' ? 100 : 0,
-      message: status === 'SUCCEEDED' ? 'done' : error!.message,
-    });
+    const row = await finish(
+      jobId,
+      encoded(jobs, {
+        error,
+        result: outcome.result,
+        status,
+        progress: status === 'SUCCEEDED' ? 100 : 0,
+        message: status === 'SUCCEEDED' ? 'done' : error!.message,
+      }),
+    );
     return row!;
   }
 
@@ -303,7 +334,7 @@ export class JobJournal {
         if (written) seen?.(written.cancelRequestedAt !== null);
       };
     };
-    const keepState = write('job_keep', { state: sql`${jobs.state} || ${json('patch')}` });
+    const keepState = write('job_keep', { state: sql`${jobs.state} || ${value('patch')}::jsonb` });
     const setResource = write('job_resource', { resourceId: value('resourceId') });
     const keep = (key: string, step: StepState) => {
       state[key] = step;
@@ -327,8 +358,8 @@ export class JobJournal {
         if (kept?.done) return (kept.value as string | null) ?? null;
         let handle = kept?.handle;
         let resourceId = kept?.resourceId ?? null;
-        // When the cloud began, as far as this run knows: now, or when it asks below.
-        let since = Date.now();
+        // When the cloud began: unknown for a handle an earlier attempt kept, else when it asks below.
+        let since: number | null = null;
         if (!handle) {
           await check();
           since = Date.now();
@@ -337,9 +368,9 @@ export class JobJournal {
           resourceId = (op.resource as { id?: string } | null)?.id ?? (op.handle.kind === 'cloudstack-job' ? (op.handle.resourceId ?? null) : null);
           await keep(key, { handle, resourceId });
         }
-        const value = await this.follow(row, datacenter, reader, handle, resourceId, message, check, event, since);
-        await keep(key, { done: true, value });
-        return value;
+        const madeId = await this.follow(row, datacenter, reader, handle, resourceId, message, check, event, since);
+        await keep(key, { done: true, value: madeId });
+        return madeId;
       },
       once: async <T>(key: string, step: () => Promise<T>): Promise<T> => {
         const kept = state[key];
@@ -363,29 +394,44 @@ export class JobJournal {
     check: () => Promise<void>,
     /** Writes a progress event of the run. */
     event: (percent: number, message: string) => Promise<void>,
-    /** When the cloud began the work (its progress is read against it). */
-    since = Date.now(),
+    /** When the cloud began the work (its progress is read against it); null when not known (a resumed job: from now, and its end teaches nothing). */
+    began: number | null = Date.now(),
   ): Promise<string | null> {
     if (handle.kind === 'done') return handle.resourceId ?? fallbackId;
+    const since = began ?? Date.now();
     const deadline = job.deadlineAt?.getTime() ?? Date.now() + this.deps.deadlineSeconds * 1000;
+    const kind = `${datacenter}:${job.kind}`;
     let delay = FIRST_POLL_MS;
     let last = -1;
+    let sawProgress = false;
+    /** When the last poll found the work under way (ms since it began): the end lies after it. */
+    let pendingAt = 0;
+    // Work whose cloud tells no progress is first asked about when such work ended lately; other work at once.
+    const typical = this.typical.withoutProgress(kind);
+    let wait = typical === undefined ? 0 : unaimedDelay(typical, Date.now() - since, delay);
     for (;;) {
+      if (wait > 0) {
+        if (Date.now() + wait > deadline) {
+          throw new JobDeadlineExceeded(`${message}: not finished by the job's deadline (${this.deps.deadlineSeconds} s); the cloud may still complete it.`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
       await check();
+      const asked = Date.now() - since;
       const status = await reader.pollOperation(handle);
       if (status.done) {
         if (!status.ok) throw new CloudError(status.error.code, status.error.message, status.error.upstream, datacenter);
+        if (began !== null) this.typical.record(kind, (pendingAt + asked) / 2, sawProgress);
         return status.resourceId ?? fallbackId;
       }
+      pendingAt = asked;
+      sawProgress ||= status.progress > 0;
       if (status.progress !== last) {
         last = status.progress;
         await event(Math.min(99, Math.max(1, Math.round(status.progress))), message);
       }
-      const wait = status.progress > 0 ? aimedDelay(status.progress, Date.now() - since) : delay;
-      if (Date.now() + wait > deadline) {
-        throw new JobDeadlineExceeded(`${message}: not finished by the job's deadline (${this.deps.deadlineSeconds} s); the cloud may still complete it.`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      const elapsed = Date.now() - since;
+      wait = status.progress > 0 ? aimedDelay(status.progress, elapsed) : unaimedDelay(this.typical.withoutProgress(kind), elapsed, delay);
       delay = Math.min(MAX_POLL_MS, delay * 2);
     }
   }
@@ -396,6 +442,17 @@ export function aimedDelay(percent: number, elapsedMs: number): number {
   const remaining = (elapsedMs * (100 - percent)) / percent;
   const soonest = Math.max(FIRST_POLL_MS, elapsedMs * MIN_AIMED_FRACTION);
   return Math.round(Math.min(MAX_POLL_MS, Math.max(soonest, remaining + AIM_MARGIN_MS)));
+}
+
+/**
+ * The wait before the next poll of work whose cloud tells no progress: aimed at the end that
+ * work of its kind took lately (`typicalMs`), within the poll policy's bounds; the doubling
+ * `delay` while none is known.
+ */
+export function unaimedDelay(typicalMs: number | undefined, elapsedMs: number, delay: number): number {
+  if (typicalMs === undefined) return delay;
+  const soonest = Math.max(FIRST_POLL_MS, elapsedMs * MIN_AIMED_FRACTION);
+  return Math.round(Math.min(MAX_POLL_MS, Math.max(soonest, typicalMs - elapsedMs + AIM_MARGIN_MS)));
 }
 
 /** What a failed job keeps: the code, the message the client saw, the field and datacenter named, and the cloud's words. */

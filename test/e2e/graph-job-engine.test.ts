@@ -157,4 +157,23 @@ describe.each(CLOUDS)('the job engine on %s', (cloud) => {
     expect((await job(createNetwork.job.id, f.alice.token)).status).toBe('CANCELLED');
     expect((await f.stats(cloud)).operations[NETWORK_CREATE[cloud]] ?? 0).toBe(0);
   }, 30_000);
+
+  test('once a create has ended, the next one polls its cloud about when the work ends, not ever more often', async () => {
+    const poll = cloud === 'OPENSTACK' ? 'nova.servers.show' : 'queryAsyncJobResult';
+    const create = async (name: string) => {
+      // The instance's network is made first: only the create's own polls are counted.
+      const input = await instanceInput(f, f.alice, cloud, name);
+      await f.resetStats();
+      const { createInstance } = await f.ok('mutation($input: CreateInstanceInput!) { createInstance(input: $input) { job { status } } }', { input }, f.alice.token);
+      expect(createInstance.job.status).toBe('SUCCEEDED');
+      return (await f.stats(cloud)).operations[poll] ?? 0;
+    };
+    await create(unique('first'));
+    // A build of 0.3 s: polls doubling from 0.1 s ask at once, at 0.1 s and at 0.3 s, the third
+    // finding it done. OpenStack's progress aims the next poll; CloudStack's jobs tell none, so the
+    // first poll waits for about when the first create ended, and the next follows it closely.
+    const polls = await create(unique('second'));
+    expect(polls).toBeGreaterThanOrEqual(1);
+    expect(polls).toBeLessThanOrEqual(2);
+  }, 30_000);
 });

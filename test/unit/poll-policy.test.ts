@@ -1,4 +1,4 @@
-import { aimedDelay } from '../../src/jobs/journal';
+import { aimedDelay, TypicalDurations, unaimedDelay } from '../../src/jobs/journal';
 
 /*
  * The wait before a job's next poll of its cloud, when the cloud reports progress: aimed at the
@@ -22,5 +22,55 @@ describe('the poll aimed by progress', () => {
     expect(aimedDelay(99, 200)).toBe(100);
     // Stuck at 99 % after 10 s: not sooner than 1 s (a cloud stuck near the end is not asked ever faster).
     expect(aimedDelay(99, 10_000)).toBe(1000);
+  });
+});
+
+/*
+ * Work whose cloud tells no progress (CloudStack's jobs report none): the poll aims at the end
+ * that work of its kind took lately, and doubles from 100 ms while none is known.
+ */
+describe('the poll of work without progress', () => {
+  it('doubles while no work of its kind has ended', () => {
+    expect(unaimedDelay(undefined, 0, 100)).toBe(100);
+    expect(unaimedDelay(undefined, 700, 800)).toBe(800);
+  });
+
+  it('aims at the typical end, a little after it, within the longest poll', () => {
+    // 3 s typical, 2.1 s waited: due in 0.9 s.
+    expect(unaimedDelay(3000, 2100, 1600)).toBe(925);
+    // Just begun: not 3 s at once, but the longest poll (2 s).
+    expect(unaimedDelay(3000, 0, 100)).toBe(2000);
+  });
+
+  it('past the typical end, asks again after a tenth of the time waited (at least 100 ms)', () => {
+    expect(unaimedDelay(3000, 3100, 2000)).toBe(310);
+    expect(unaimedDelay(300, 400, 400)).toBe(100);
+  });
+});
+
+describe('typical durations', () => {
+  it('start at the first duration seen, then move a quarter of the way to each new one', () => {
+    const typical = new TypicalDurations();
+    expect(typical.withoutProgress('cs1:createInstance')).toBeUndefined();
+    typical.record('cs1:createInstance', 3000, false);
+    expect(typical.withoutProgress('cs1:createInstance')).toBe(3000);
+    typical.record('cs1:createInstance', 7000, false);
+    expect(typical.withoutProgress('cs1:createInstance')).toBe(4000);
+    // Another kind or datacenter is its own.
+    expect(typical.withoutProgress('cs2:createInstance')).toBeUndefined();
+  });
+
+  it('are not used for work whose cloud tells progress (its progress aims the polls)', () => {
+    const typical = new TypicalDurations();
+    typical.record('os1:createInstance', 3000, true);
+    expect(typical.withoutProgress('os1:createInstance')).toBeUndefined();
+  });
+
+  it('keep at most their limit of kinds, forgetting the oldest', () => {
+    const typical = new TypicalDurations(2);
+    typical.record('a', 1, false);
+    typical.record('b', 2, false);
+    typical.record('c', 3, false);
+    expect([typical.withoutProgress('a'), typical.withoutProgress('b'), typical.withoutProgress('c')]).toEqual([undefined, 2, 3]);
   });
 });
