@@ -28,24 +28,19 @@ export class AuditService {
   /** Writes one audit row; a failure to write is logged, never surfaced to the caller. */
   async record(entry: AuditRecord): Promise<void> {
     try {
-      const insert = prepared(this.deps.db, 'audit_record', (db) =>
-        db
-          .insert(auditLog)
-          .values(placeholders(AUDIT_COLUMNS))
-          .prepare('audit_record'),
-      );
+      const insert = prepared(this.deps.db, 'audit_record', (db) => db.insert(auditLog).values(placeholders(AUDIT_COLUMNS)).prepare('audit_record'));
       await insert.execute(
         encoded(auditLog, {
-        requestId: this.request.requestId,
-        actorUserId: entry.viewer?.userId ?? null,
-        actorApiKeyId: entry.viewer?.apiKeyId ?? null,
-        action: entry.action,
-        targetKind: entry.targetId ? (decodeId(entry.targetId)?.kind ?? null) : null,
-        targetId: entry.targetId,
-        outcome: entry.outcome,
-        errorCode: entry.errorCode,
-        ip: this.request.ip,
-        details: entry.details ?? null,
+          requestId: this.request.requestId,
+          actorUserId: entry.viewer?.userId ?? null,
+          actorApiKeyId: entry.viewer?.apiKeyId ?? null,
+          action: entry.action,
+          targetKind: entry.targetId ? (decodeId(entry.targetId)?.kind ?? null) : null,
+          targetId: entry.targetId,
+          outcome: entry.outcome,
+          errorCode: entry.errorCode,
+          ip: this.request.ip,
+          details: entry.details ?? null,
         }),
       );
     } catch (err) {
