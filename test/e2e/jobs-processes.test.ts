@@ -209,12 +209,37 @@ function processes(mode: 'bullmq' | 'table') {
     expect(new Set(made).size).toBe(ids.length);
   }
 
-  return { newUser, queueCreates, untilAllEnded, instancesOf, killDuringCreates, urls: () => ({ a: urlA, b: urlB, redis: redisUrl }), worker: () => worker };
+  return { ok, newUser, queueCreates, untilAllEnded, instancesOf, killDuringCreates, urls: () => ({ a: urlA, b: urlB, redis: redisUrl }), worker: () => worker, datacenters: () => datacenter };
 }
 
 // Its own redis-server is started, so Redis must be on the machine too.
 (describeWithBoth() ? describe : describe.skip)('jobs across processes: BullMQ on Redis', () => {
-  const { newUser, queueCreates, untilAllEnded, instancesOf, killDuringCreates, urls, worker } = processes('bullmq');
+  const { ok, newUser, queueCreates, untilAllEnded, instancesOf, killDuringCreates, urls, worker, datacenters } = processes('bullmq');
+
+  test("a tenancy registered through gateway B is listed at once by gateway A, which kept the user's tenancies (STORE_CACHE_MS)", async () => {
+    const { a, b } = urls();
+    const username = `kept-${crypto.randomBytes(3).toString('hex')}`;
+    const { createUser } = await ok(b, 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', {
+      input: { username, password: `${username}-password-1`, email: `${username}@example.com` },
+    });
+    const listedOn = async (url: string) => (await ok(url, 'query($id: ID!) { user(id: $id) { tenancies { id status } } }', { id: createUser.id })).user.tenancies;
+    // A reads the user's list, none yet, and keeps it for STORE_CACHE_MS (10 s).
+    expect(await listedOn(a)).toEqual([]);
+    const { registerTenancy } = await ok(b, 'mutation($u: ID!, $d: ID!) { registerTenancy(userId: $u, datacenterId: $d) { tenancy { id status } } }', {
+      u: createUser.id,
+      d: datacenters().OPENSTACK,
+    });
+    expect(registerTenancy.tenancy.status).toBe('ACTIVE');
+    // B wrote the row and the worker made it ACTIVE: both told every process over Redis to forget it.
+    const expected = [{ id: registerTenancy.tenancy.id, status: 'ACTIVE' }];
+    const deadline = Date.now() + 2000;
+    let onA = await listedOn(a);
+    while (JSON.stringify(onA) !== JSON.stringify(expected) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      onA = await listedOn(a);
+    }
+    expect(onA).toEqual(expected);
+  }, 60_000);
 
   test('a job started on gateway B streams every event, in order, to a subscriber on gateway A', async () => {
     const user = await newUser();

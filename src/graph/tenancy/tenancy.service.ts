@@ -16,6 +16,12 @@ import { Tenancy } from './tenancy.type';
 
 const credentialsAad = (id: string) => `tenancy:${id}:credentials`;
 
+/** Keys of the rows the process keeps (deps.rows): a tenancy by id, and a user's live tenancies. */
+const TENANCY = 'tenancy:';
+const TENANCIES_OF = 'tenancies-of:';
+const tenancyKey = (id: string) => `${TENANCY}${id}`;
+const tenanciesOfKey = (userId: string) => `${TENANCIES_OF}${userId}`;
+
 /** The cloud's own name for a user's tenant: `ct_<ctAccountId>` (the portal's convention). */
 export function tenantName(user: { id: string; ctAccountId: string | null }): string {
   return `ct_${user.ctAccountId ?? user.id.replace(/-/g, '')}`;
@@ -53,21 +59,44 @@ export class TenancyService {
     return (await this.byUser.load(userId)).map(Tenancy.fromRow);
   }
 
+  /**
+   * The users' lists, of those the process does not hold already (deps.rows, STORE_CACHE_MS):
+   * a user's tenancies are read by nearly every request of theirs and change seldom.
+   */
   private readonly byUser = new DataLoader<string, TenancyRow[]>(async (userIds) => {
-    const rows = await this.deps.db
-      .select()
-      .from(tenancies)
-      .where(and(inArray(tenancies.userId, [...userIds]), isNull(tenancies.removedAt)))
-      .orderBy(asc(tenancies.createdAt), asc(tenancies.id));
-    for (const row of rows) this.loader.prime(row.id, row);
-    return userIds.map((id) => rows.filter((r) => r.userId === id));
+    const byKey = await this.deps.rows.getMany(userIds.map(tenanciesOfKey), async (keys) => {
+      const ids = keys.map((k) => k.slice(TENANCIES_OF.length));
+      const rows = await this.deps.db
+        .select()
+        .from(tenancies)
+        .where(and(inArray(tenancies.userId, ids), isNull(tenancies.removedAt)))
+        .orderBy(asc(tenancies.createdAt), asc(tenancies.id));
+      // A user without tenancies is kept too: an empty list.
+      return new Map(ids.map((id) => [tenanciesOfKey(id), rows.filter((r) => r.userId === id)]));
+    });
+    const lists = userIds.map((id) => byKey.get(tenanciesOfKey(id)) ?? []);
+    for (const row of lists.flat()) this.loader.prime(row.id, row);
+    return lists;
   });
 
+  /** Tenancies by id (removed ones included), of those the process does not hold already (deps.rows). */
   private readonly loader = new DataLoader<string, TenancyRow | null>(async (ids) => {
-    const rows = await this.deps.db.select().from(tenancies).where(inArray(tenancies.id, [...ids]));
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id) ?? null);
+    const byKey = await this.deps.rows.getMany(ids.map(tenancyKey), async (keys) => {
+      const rows = await this.deps.db
+        .select()
+        .from(tenancies)
+        .where(inArray(tenancies.id, keys.map((k) => k.slice(TENANCY.length))));
+      return new Map(rows.map((r) => [tenancyKey(r.id), r]));
+    });
+    return ids.map((id) => byKey.get(tenancyKey(id)) ?? null);
   });
+
+  /** After a write of a tenancy's row: this request's loaders and every process's copies. */
+  private async changed(row: Pick<TenancyRow, 'id' | 'userId'>): Promise<void> {
+    this.loader.clear(row.id);
+    this.byUser.clear(row.userId);
+    await this.deps.rows.forget(tenancyKey(row.id), tenanciesOfKey(row.userId));
+  }
 
   /** A live tenancy the viewer may see: its own, or any for admins. Anything else is NOT_FOUND. */
   async get(viewer: Viewer, id: string): Promise<TenancyRow> {
@@ -324,6 +353,7 @@ export class TenancyService {
       // A refusal, the cloud's error or a cancellation; not a worker that lost the job or is stopping (it goes on elsewhere).
       if (err instanceof AppError || err instanceof CloudError) {
         await this.deps.db.update(tenancies).set({ error: failureOf(err), updatedAt: new Date() }).where(eq(tenancies.id, row.id));
+        await this.changed(row);
       }
       throw err;
     } finally {
@@ -389,6 +419,7 @@ export class TenancyService {
         .onConflictDoNothing()
         .returning();
       if (!row) throw conflict('The user is being registered in this datacenter already.');
+      await this.changed(row);
     }
     return row;
   }
@@ -418,8 +449,10 @@ export class TenancyService {
         .where(eq(tenancies.id, tenancyId));
     } catch (err) {
       await this.deps.db.update(tenancies).set({ status: 'FAILED', error: failureOf(err), updatedAt: new Date() }).where(eq(tenancies.id, tenancyId));
+      await this.changed(row);
       throw err;
     }
+    await this.changed(row);
   }
 
   /** Removes the tenant inline, as a job of its own inside the caller's (unregisterAllUsers); a refusal stays on the row. */
@@ -428,6 +461,7 @@ export class TenancyService {
     this.scopes.delete(row.id);
     if ('error' in outcome) {
       await this.deps.db.update(tenancies).set({ error: failureOf(outcome.error), updatedAt: new Date() }).where(eq(tenancies.id, row.id));
+      await this.changed(row);
       throw outcome.error;
     }
     return { job: outcome.job, tenancy: Tenancy.fromRow(await this.reload(row.id)) };
@@ -449,6 +483,7 @@ export class TenancyService {
       });
     }
     await this.deps.db.update(tenancies).set({ removedAt: new Date(), updatedAt: new Date() }).where(eq(tenancies.id, row.id));
+    await this.changed(row);
   }
 
   /** The payload of a bulk job: the tenancies as they are now, when it SUCCEEDED; its error when it FAILED. */
