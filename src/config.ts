@@ -180,7 +180,7 @@ export interface Config {
   secretKey: Buffer | null;
   admin: { login: string; password: string } | null;
   sessions: { ttlSeconds: number; activeWindowSeconds: number; cacheMs: number };
-  /** STORE_CACHE_MS: how long datacenter and catalogue rows are kept per process. */
+  /** STORE_CACHE_MS: how long datacenter, catalogue and tenancy rows are kept per process. */
   storeCacheMs: number;
   passwords: { scryptLogN: number };
   loginThrottle: { perLogin: number; perAddress: number; windowSeconds: number };

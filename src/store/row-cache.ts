@@ -17,10 +17,10 @@ export interface RowCacheOptions {
 }
 
 /**
- * Rows that nearly every request reads and few write (datacenters, the image catalogue), kept
- * by the process for STORE_CACHE_MS instead of read by every request. A write forgets its keys
- * at once in its own process and, over the pubsub, in every other gateway and worker; the time
- * limit bounds what a lost message can leave stale. A read that began before a forget does not
+ * Rows that nearly every request reads and few write (datacenters, the image catalogue, users'
+ * tenancies), kept by the process for STORE_CACHE_MS instead of read by every request. A write
+ * forgets its keys at once in its own process and, over the pubsub, in every other gateway and
+ * worker; the time limit bounds what a lost message can leave stale. A read that began before a forget does not
  * keep what it read, and a failed read is not kept. Values are shared by every request: callers
  * must not change them.
  */
