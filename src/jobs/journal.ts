@@ -226,10 +226,8 @@ export class JobJournal {
       const added = eventOf(db, changed);
       return db.with(changed, added).select().from(changed).innerJoin(added, sql`true`).prepare('job_event');
     });
-    const [row] = await statement.execute({ id: jobId, status, progress, message, at: new Date().toISOString() });
-    if (!row) return null;
-    await this.publish(row.added, row.changed);
-    return { cancelRequested: row.changed.cancelRequestedAt !== null };
+    const changed = await this.changed(await statement.execute({ id: jobId, status, progress, message, at: new Date().toISOString() }));
+    return changed ? { cancelRequested: changed.cancelRequestedAt !== null } : null;
   }
 
   /** Writes a new job and its first event (its status, progress and message, seq 1) in one statement, and publishes the event. */
@@ -270,14 +268,15 @@ export class JobJournal {
     return async (jobId, values = {}) => this.changed(await statement.execute({ ...values, id: jobId, at: new Date().toISOString() }));
   }
 
-  private async changed(rows: { changed: JobRow; added: typeof jobEvents.$inferSelect }[]): Promise<JobRow | undefined> {
+  /** Publishes the event a change appended; the job row as the change returned it, or undefined when none matched. */
+  private async changed<T extends Pick<JobRow, 'userId' | 'datacenterId'>>(rows: { changed: T; added: typeof jobEvents.$inferSelect }[]): Promise<T | undefined> {
     const [row] = rows;
     if (!row) return undefined;
     await this.publish(row.added, row.changed);
     return row.changed;
   }
 
-  async publish(event: typeof jobEvents.$inferSelect, job: Pick<JobRow, 'userId' | 'datacenterId'>): Promise<void> {
+  private async publish(event: typeof jobEvents.$inferSelect, job: Pick<JobRow, 'userId' | 'datacenterId'>): Promise<void> {
     const payload: JobEventMessage = { ...event, at: event.at.toISOString(), userId: job.userId, datacenterId: job.datacenterId };
     await Promise.all([
       this.deps.pubsub.publish(jobChannel(event.jobId), payload),
