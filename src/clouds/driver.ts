@@ -12,6 +12,8 @@
  * the statuses that end it).
  */
 
+import type { ReadHorizon } from './read-horizon';
+
 export type CloudKind = 'OPENSTACK' | 'CLOUDSTACK';
 
 // ---------------------------------------------------------------------------------------------
@@ -407,7 +409,8 @@ export interface TenantDriver extends CatalogReader {
   /**
    * A view of the same tenant for one request's reads: each collection a list needs is read from
    * the cloud once and every later list of it is answered from that read, filtered here. Writes
-   * pass through. A new snapshot sees the cloud as it is now.
+   * pass through. A new snapshot sees the cloud as it is now, or (a driver made with a
+   * `ReadHorizon`) as it was at some moment after the horizon.
    */
   snapshot(): TenantDriver;
   listNetworks(filter?: ListFilter): Promise<Network[]>;
@@ -476,5 +479,9 @@ export interface CloudDriver {
   readonly kind: CloudKind;
   readonly endpoint: DatacenterEndpoint;
   admin(): AdminDriver;
-  tenant(credentials: TenantCredentials): TenantDriver;
+  /**
+   * The tenant's driver. With a horizon, its reads may share identical calls under way that
+   * began after it (another request's, of the same credentials); each of its writes moves it on.
+   */
+  tenant(credentials: TenantCredentials, horizon?: ReadHorizon): TenantDriver;
 }

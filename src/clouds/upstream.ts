@@ -9,8 +9,10 @@ import {
 } from 'cockatiel';
 import http from 'node:http';
 import https from 'node:https';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger';
 import { CloudError } from './driver';
+import type { ReadHorizon } from './read-horizon';
 
 /**
  * The HTTP client every driver call goes through: a timeout per attempt, retries with
@@ -36,6 +38,11 @@ export interface UpstreamRequest {
    * them. They are neither retried nor counted by the breaker.
    */
   verdictStatuses?: readonly number[];
+  /**
+   * A read that may share an identical one already under way (`ReadHorizon`): `key` names what
+   * is read and as whom (never logged), `horizon` how old a call it may join.
+   */
+  share?: { key: string; horizon: ReadHorizon };
 }
 
 export interface UpstreamResponse {
@@ -90,6 +97,8 @@ class AttemptFailure extends Error {
 export class Upstream {
   private readonly options: Required<UpstreamOptions>;
   private readonly breaker: CircuitBreakerPolicy;
+  /** Shareable reads under way, by key: when each began (performance.now()) and its answer. */
+  private readonly reads = new Map<string, { began: number; answer: Promise<UpstreamResponse> }>();
 
   constructor(
     private readonly datacenter: string,
@@ -105,8 +114,26 @@ export class Upstream {
     );
   }
 
-  /** Sends the request; answers any HTTP status the retries end with. Throws CloudError only when no answer came. */
-  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+  /**
+   * Sends the request; answers any HTTP status the retries end with. Throws CloudError only when
+   * no answer came. A shareable read joins the same read under way if that one began after its
+   * horizon (one answer, one log record and metric sample, for all who asked).
+   */
+  request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const share = req.share;
+    if (!share) return this.call(req);
+    const under = this.reads.get(share.key);
+    if (under && under.began > share.horizon.since) return under.answer;
+    const read = { began: performance.now(), answer: this.call(req) };
+    this.reads.set(share.key, read);
+    const done = () => {
+      if (this.reads.get(share.key) === read) this.reads.delete(share.key);
+    };
+    read.answer.then(done, done);
+    return read.answer;
+  }
+
+  private async call(req: UpstreamRequest): Promise<UpstreamResponse> {
     const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
     const policy = retry(
       handleWhen((err) => {

@@ -47,6 +47,8 @@ export interface RequestInfo {
   requestId: string;
   ip: string | null;
   userAgent: string | null;
+  /** When the request arrived (performance.now()): cloud reads it may share began after it (`ReadHorizon`). Default: now. */
+  arrivedAt?: number;
 }
 
 export interface AppServices {
@@ -72,7 +74,7 @@ export function createServices(deps: AppDeps, request: RequestInfo, job: JobRun 
     apiKeys: new ApiKeyService(deps),
     users: new UserService(deps),
     datacenters,
-    tenancies: new TenancyService(deps, datacenters, jobs),
+    tenancies: new TenancyService(deps, datacenters, jobs, request.arrivedAt),
     jobs,
     catalog: new CatalogService(deps),
     workOrders: new WorkOrderService(deps),

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { getOperationAST, parse } from 'graphql';
 import { CloudError } from '../clouds/driver';
@@ -70,6 +71,7 @@ async function graphql(
 ): Promise<void> {
   const { deps, apollo } = options;
   const started = process.hrtime.bigint();
+  const arrivedAt = performance.now();
   const body = await readBody(req, deps.config.http.maxBodyBytes);
   if (body === 'too-large') {
     return sendJson(res, 413, graphqlError(`Request body over ${deps.config.http.maxBodyBytes} bytes.`, 'BAD_REQUEST'));
@@ -138,7 +140,7 @@ async function graphql(
     ip,
     userAgent,
     log,
-    services: createServices(deps, { requestId, ip, userAgent }),
+    services: createServices(deps, { requestId, ip, userAgent, arrivedAt }),
     waitMs,
   });
 
@@ -212,6 +214,7 @@ function credentialOf(req: IncomingMessage): Credential {
  * work order. It does what the submitWorkOrder mutation does, answering in the old envelope.
  */
 async function workOrder(options: HttpHandlerOptions, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  const arrivedAt = performance.now();
   const { deps } = options;
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
@@ -238,7 +241,7 @@ async function workOrder(options: HttpHandlerOptions, req: IncomingMessage, res:
   // JOB_MAX_WAIT_SECONDS) unless the sender says otherwise with `Prefer: wait=N`.
   const prefer = String(req.headers.prefer ?? '');
   const waitMs = /\bwait\s*=/i.test(prefer) ? preferredWait(prefer, deps.config.jobs.maxWaitSeconds) : deps.config.jobs.maxWaitSeconds * 1000;
-  const ctx: Context = { requestId, viewer: caller, ip, userAgent, log: deps.log.child({ requestId }), services: createServices(deps, { requestId, ip, userAgent }), waitMs };
+  const ctx: Context = { requestId, viewer: caller, ip, userAgent, log: deps.log.child({ requestId }), services: createServices(deps, { requestId, ip, userAgent, arrivedAt }), waitMs };
   const audit = (outcome: 'SUCCESS' | 'FAILURE', errorCode: string | null, workOrderId: string | null) =>
     ctx.services.audit.record({ viewer: caller, action: 'submitWorkOrder', targetId: null, outcome, errorCode, details: { via: WORK_ORDER_PATH, workOrderId } });
   let submitted: Awaited<ReturnType<typeof ctx.services.workOrders.submit>>;

@@ -20,9 +20,13 @@ export interface Faults {
   outage: boolean;
   /** Every cloud call waits this long before answering, ms (for client timeouts). */
   hangMs: number;
+  /** Answers are made at once and sent this much later, ms: a slow way back, so what they tell is that old when they arrive. */
+  answerDelayMs: number;
+  /** The operations `answerDelayMs` slows; empty, every one. */
+  answerDelayOperations: string[];
 }
 
-export const NO_FAULTS: Faults = { latencyMs: 0, errorRate: 0, errorStatus: 503, failingOperations: [], outage: false, hangMs: 0 };
+export const NO_FAULTS: Faults = { latencyMs: 0, errorRate: 0, errorStatus: 503, failingOperations: [], outage: false, hangMs: 0, answerDelayMs: 0, answerDelayOperations: [] };
 
 export interface SimOptions {
   /**
@@ -162,7 +166,17 @@ export async function startSimServer(
     if (faults.failingOperations.includes(operation) || (faults.errorRate > 0 && Math.random() < faults.errorRate)) {
       return send(res, { status: faults.errorStatus, body: { error: 'injected fault', operation } });
     }
-    send(res, await handler.handle(simReq));
+    const answer = await handler.handle(simReq);
+    if (faults.answerDelayMs > 0 && (!faults.answerDelayOperations.length || faults.answerDelayOperations.includes(operation))) {
+      // Written out now: the answer must not take in what changes while it is on its way.
+      const frozen: SimResponse =
+        answer.raw === undefined && answer.body !== undefined
+          ? { ...answer, raw: JSON.stringify(answer.body), headers: { 'content-type': 'application/json', ...answer.headers } }
+          : answer;
+      await sleep(faults.answerDelayMs);
+      return send(res, frozen);
+    }
+    send(res, answer);
   }
 
   function control(method: string, path: string, body: string, res: ServerResponse) {

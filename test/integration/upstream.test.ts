@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { CloudError } from '../../src/clouds/driver';
+import { ReadHorizon } from '../../src/clouds/read-horizon';
 import { Upstream } from '../../src/clouds/upstream';
 import { createLogger } from '../../src/logger';
 import { Metrics, upstreamObserver } from '../../src/server/metrics';
@@ -172,4 +173,77 @@ test('one log record and one metric sample per attempt, with no URL, header or b
   expect(text).toMatch(/ecsgraph_upstream_calls_total\{datacenter="dc-test",operation="test.flaky",outcome="server_error"\} 1/);
   expect(text).toMatch(/ecsgraph_upstream_calls_total\{datacenter="dc-test",operation="test.flaky",outcome="ok"\} 1/);
   expect(text).toMatch(/ecsgraph_upstream_call_duration_seconds_count\{datacenter="dc-test",operation="test.flaky",outcome="ok"\} 1/);
+});
+
+describe('shared reads', () => {
+  const read = (upstream: Upstream, horizon: ReadHorizon, key = 'token-a /any', path = '/any') =>
+    upstream.request({ operation: 'test.any', method: 'GET', url: `${sim.url}${path}`, share: { key, horizon } });
+  const later = () => new Promise((r) => setTimeout(r, 5));
+
+  test('reads of the same key whose horizons came before the call under way share its one answer', async () => {
+    const { upstream } = client();
+    sim.setFaults({ latencyMs: 150 });
+    const horizons = [new ReadHorizon(), new ReadHorizon(), new ReadHorizon()];
+    await later();
+    const answers = await Promise.all(horizons.map((h) => read(upstream, h)));
+    expect(calls('test.any')).toBe(1);
+    expect(new Set(answers).size).toBe(1);
+    expect(JSON.parse(answers[0].text)).toEqual({ ok: true, method: 'GET' });
+    // One log record for the one call.
+    expect(records.filter((r) => r.msg === 'upstream call')).toHaveLength(1);
+  });
+
+  test('a read whose horizon is later than the call under way makes a call of its own', async () => {
+    const { upstream } = client();
+    sim.setFaults({ latencyMs: 150 });
+    const first = read(upstream, new ReadHorizon());
+    await later();
+    // Began after the first call: that call's answer may predate what this reader has seen.
+    const second = read(upstream, new ReadHorizon());
+    await Promise.all([first, second]);
+    expect(calls('test.any')).toBe(2);
+  });
+
+  test('a horizon moved on (after a write) stops sharing the calls begun before', async () => {
+    const { upstream } = client();
+    sim.setFaults({ latencyMs: 150 });
+    const early = new ReadHorizon();
+    await later();
+    const first = read(upstream, new ReadHorizon(early.since));
+    await later();
+    const joined = read(upstream, early);
+    early.advance();
+    const anew = read(upstream, early);
+    await Promise.all([first, joined, anew]);
+    expect(calls('test.any')).toBe(2);
+  });
+
+  test('other keys, and reads without a horizon, are never shared; an ended read is not kept', async () => {
+    const { upstream } = client();
+    sim.setFaults({ latencyMs: 100 });
+    const horizon = new ReadHorizon();
+    await later();
+    await Promise.all([
+      read(upstream, horizon, 'token-a /any'),
+      read(upstream, horizon, 'token-b /any'),
+      upstream.request({ operation: 'test.any', method: 'GET', url: `${sim.url}/any` }),
+    ]);
+    expect(calls('test.any')).toBe(3);
+    await read(upstream, horizon, 'token-a /any');
+    expect(calls('test.any')).toBe(4);
+  });
+
+  test('a failure is shared by those who joined, and the next read tries again', async () => {
+    const { upstream } = client({ maxAttempts: 1 });
+    sim.setFaults({ latencyMs: 100, outage: true });
+    const horizon = new ReadHorizon();
+    await later();
+    const failed = await Promise.all([read(upstream, horizon).catch((e: unknown) => e), read(upstream, horizon).catch((e: unknown) => e)]);
+    expect(failed[0]).toBeInstanceOf(CloudError);
+    expect(failed[1]).toBe(failed[0]);
+    expect(calls('test.any')).toBe(1);
+    sim.setFaults({});
+    expect((await read(upstream, horizon)).status).toBe(200);
+    expect(calls('test.any')).toBe(2);
+  });
 });

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { CatalogReader, Operation, TenantCredentials, TenantDriver } from '../../src/clouds/driver';
+import type { ReadHorizon } from '../../src/clouds/read-horizon';
 import { DatacenterService } from '../../src/graph/datacenter/datacenter.service';
 import { tenancies } from '../../src/store/schema';
 import { openTestStore, type TestStore } from './store';
@@ -39,7 +40,7 @@ export interface CloudFixture {
   faults(cloud: Cloud, faults: Record<string, unknown>): Promise<void>;
   simUrl(cloud: Cloud): string;
   /** The tenant's own driver, straight to its cloud (to set up or check what the graph should see). */
-  driver(tenant: Tenant, cloud: Cloud): Promise<TenantDriver>;
+  driver(tenant: Tenant, cloud: Cloud, horizon?: ReadHorizon): Promise<TenantDriver>;
 }
 
 /** The local id inside a global id. */
@@ -101,11 +102,11 @@ export function useCloudGateway(env: Record<string, string | undefined> = {}): C
       });
       if (!res.ok) throw new Error(`faults: ${res.status} ${await res.text()}`);
     };
-    f.driver = async (tenant, cloud) => {
+    f.driver = async (tenant, cloud, horizon) => {
       const [row] = await gw!.store.db.select().from(tenancies).where(eq(tenancies.id, localOf(tenant.tenancy[cloud])));
       const credentials = gw!.app.deps.secrets.openJson<TenantCredentials>(row.credentials!, `tenancy:${row.id}:credentials`);
       const dc = await new DatacenterService(gw!.app.deps).byId(row.datacenterId);
-      return new DatacenterService(gw!.app.deps).driver(dc!).tenant(credentials);
+      return new DatacenterService(gw!.app.deps).driver(dc!).tenant(credentials, horizon);
     };
   }, 120_000);
 

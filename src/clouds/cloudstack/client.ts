@@ -1,5 +1,6 @@
 import type { Logger } from '../../logger';
 import { CloudError, type DatacenterEndpoint } from '../driver';
+import type { ReadHorizon } from '../read-horizon';
 import type { Upstream } from '../upstream';
 import { toCloudError, type CsFailure } from './errors';
 import { encodeQuery, signParams, type Params } from './signing';
@@ -40,12 +41,21 @@ export interface ClientOptions {
   auth: CloudStackAuth;
   role: 'admin' | 'tenant';
   jobWait?: JobWaitOptions;
+  /** Set, the client's lists may share identical ones under way (`ReadHorizon`); its other commands move it on. */
+  horizon?: ReadHorizon;
 }
 
 /** How long a signed request stays valid (signatureversion 3), ms. */
 const SIGNATURE_TTL_MS = 10 * 60_000;
 
 const READ_COMMAND = /^(list|query|get)/;
+/** Reads whose answer is the same for everyone asking as the same account at the same time; a job's result is not shared (its poll may be what ends a wait). */
+const SHARED_READ = /^(list|get)/;
+
+/** Parameters in one order whatever the order given: the same read, the same text. */
+function sortedQuery(params: Params): string {
+  return new URLSearchParams(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))).toString();
+}
 
 interface Session {
   key: string;
@@ -79,6 +89,12 @@ export class CloudStackClient {
     return this.options.endpoint.name;
   }
 
+  /** Who the client calls as: an API key, or a user of a domain. */
+  private get account(): string {
+    const { auth } = this.options;
+    return auth.kind === 'keys' ? auth.apiKey : `${auth.domain} ${auth.username}`;
+  }
+
   /** Any text bound for a message or a log, with every secret this client knows blanked. */
   scrub = (text: string): string => {
     let out = text;
@@ -88,6 +104,19 @@ export class CloudStackClient {
 
   /** The inner object of the envelope: `{virtualmachine: …}`, `{count, zone: […]}`, `{jobid}`… */
   async call(command: string, params: Params = {}, step?: string): Promise<Inner> {
+    const { horizon } = this.options;
+    if (horizon && !SHARED_READ.test(command)) {
+      // Whatever the command did (or may have done, if it failed), reads after it see it.
+      try {
+        return await this.exchange(command, params, step);
+      } finally {
+        horizon.advance();
+      }
+    }
+    return this.exchange(command, params, step);
+  }
+
+  private async exchange(command: string, params: Params, step?: string): Promise<Inner> {
     const first = await this.send(command, params);
     if (first.status === 401 && this.options.auth.kind === 'session') {
       // Sessions expire server-side; one fresh login, then the verdict stands.
@@ -103,7 +132,7 @@ export class CloudStackClient {
    */
   async list<T>(command: string, params: Params, itemKey: string): Promise<T[]> {
     if (this.reads) {
-      const key = `${command}?${new URLSearchParams(Object.entries(params).sort(([a], [b]) => a.localeCompare(b))).toString()}#${itemKey}`;
+      const key = `${command}?${sortedQuery(params)}#${itemKey}`;
       let pending = this.reads.get(key) as Promise<T[]> | undefined;
       if (!pending) {
         pending = this.listAll<T>(command, params, itemKey);
@@ -210,7 +239,11 @@ export class CloudStackClient {
   }
 
   private async send(command: string, params: Params) {
-    const { params: sent, cookie } = await this.authorize({ ...params, command, response: 'json' });
+    const { horizon } = this.options;
+    const unsigned = { ...params, command, response: 'json' };
+    // Keyed before signing (a signature differs per call): the account and the command's parameters.
+    const share = horizon && SHARED_READ.test(command) ? { key: `${this.account}\n${sortedQuery(unsigned)}`, horizon } : undefined;
+    const { params: sent, cookie } = await this.authorize(unsigned);
     return this.options.upstream.request({
       operation: `cloudstack.${command}`,
       method: 'POST',
@@ -219,6 +252,7 @@ export class CloudStackClient {
       body: encodeQuery(sent),
       idempotent: READ_COMMAND.test(command),
       verdictStatuses: VERDICT_STATUSES,
+      share,
     });
   }
 

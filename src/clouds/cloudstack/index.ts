@@ -1,5 +1,6 @@
 import type { Logger } from '../../logger';
 import { CloudError, type AdminDriver, type CloudDriver, type DatacenterEndpoint, type TenantCredentials, type TenantDriver } from '../driver';
+import type { ReadHorizon } from '../read-horizon';
 import type { Upstream } from '../upstream';
 import { CloudStackAdminDriver } from './admin';
 import { OfferingCache } from './catalog';
@@ -100,15 +101,15 @@ export class CloudStackDriver implements CloudDriver {
     return this.adminDriver;
   }
 
-  tenant(credentials: TenantCredentials): TenantDriver {
+  tenant(credentials: TenantCredentials, horizon?: ReadHorizon): TenantDriver {
     if (credentials.kind !== 'CLOUDSTACK') {
       throw new CloudError('BAD_USER_INPUT', 'OpenStack credentials given to a CloudStack datacenter.', {}, this.endpoint.name);
     }
-    const client = this.client({ kind: 'keys', apiKey: credentials.apiKey, secretKey: credentials.secretKey }, 'tenant');
+    const client = this.client({ kind: 'keys', apiKey: credentials.apiKey, secretKey: credentials.secretKey }, 'tenant', horizon);
     return new CloudStackTenantDriver(client, this.cache, this.deps.log);
   }
 
-  private client(auth: CloudStackAuth, role: 'admin' | 'tenant'): CloudStackClient {
-    return new CloudStackClient({ endpoint: this.endpoint, upstream: this.deps.upstream, log: this.deps.log, auth, role, jobWait: this.deps.jobWait });
+  private client(auth: CloudStackAuth, role: 'admin' | 'tenant', horizon?: ReadHorizon): CloudStackClient {
+    return new CloudStackClient({ endpoint: this.endpoint, upstream: this.deps.upstream, log: this.deps.log, auth, role, jobWait: this.deps.jobWait, horizon });
   }
 }

@@ -79,6 +79,7 @@ import type {
   TenantSpec,
 } from '../driver';
 import { CloudError } from '../driver';
+import type { ReadHorizon } from '../read-horizon';
 import type { Upstream } from '../upstream';
 import * as cinder from './cinder';
 import type { Ctx, SharedCache } from './context';
@@ -242,13 +243,14 @@ export class OpenStackDriver implements CloudDriver {
     return new OpenStackAdmin(this.ctx(session), this.identity);
   }
 
-  tenant(credentials: TenantCredentials): TenantDriver {
+  tenant(credentials: TenantCredentials, horizon?: ReadHorizon): TenantDriver {
     if (credentials.kind !== 'OPENSTACK') {
       throw new CloudError('BAD_USER_INPUT', `Datacenter ${this.endpoint.name} needs OpenStack credentials.`, {}, this.endpoint.name);
     }
     const session = new Session(
       { endpoint: this.endpoint, upstream: this.deps.upstream, log: this.deps.log, cache: this.tokens },
       { label: `project ${credentials.projectId}`, user: { id: credentials.userId }, password: credentials.password, scope: { projectId: credentials.projectId } },
+      horizon,
     );
     return new OpenStackTenant(this.ctx(session));
   }

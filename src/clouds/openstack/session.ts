@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../logger';
 import { CloudError, type DatacenterEndpoint } from '../driver';
+import type { ReadHorizon } from '../read-horizon';
 import type { Upstream } from '../upstream';
 import { upstreamError } from './errors';
 
@@ -108,6 +109,8 @@ export class Session {
   constructor(
     private readonly deps: SessionDeps,
     private readonly credential: PasswordCredential,
+    /** Set, this session's GETs may share identical ones under way (`ReadHorizon`); its other calls move it on. */
+    private readonly horizon: ReadHorizon | null = null,
   ) {
     this.key = createHash('sha256')
       .update(JSON.stringify([identityUrl(deps.endpoint), credential.user, credential.scope, credential.password]))
@@ -124,6 +127,18 @@ export class Session {
   }
 
   async call<T = Record<string, unknown>>(service: Service | 'identity', spec: CallSpec): Promise<CallResult<T>> {
+    if (this.horizon && spec.method !== 'GET') {
+      // Whatever the call did (or may have done, if it failed), reads after it see it.
+      try {
+        return await this.exchange<T>(service, spec);
+      } finally {
+        this.horizon.advance();
+      }
+    }
+    return this.exchange<T>(service, spec);
+  }
+
+  private async exchange<T>(service: Service | 'identity', spec: CallSpec): Promise<CallResult<T>> {
     let token = await this.token();
     let res = await this.send(service, token, spec);
     if (res.status === 401) {
@@ -200,13 +215,16 @@ export class Session {
     if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
     if (service === 'compute') headers['OpenStack-API-Version'] = `compute ${COMPUTE_MICROVERSION}`;
     if (service === 'volume') headers['OpenStack-API-Version'] = `volume ${VOLUME_MICROVERSION}`;
+    const url = `${base}${spec.path}${query ? `?${query}` : ''}`;
     return this.deps.upstream.request({
       operation: spec.operation,
       method: spec.method,
-      url: `${base}${spec.path}${query ? `?${query}` : ''}`,
+      url,
       headers,
       body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
       idempotent: spec.idempotent,
+      // The same URL with the same token (one project's credentials) answers the same.
+      share: this.horizon && spec.method === 'GET' ? { key: `${token.value} ${url}`, horizon: this.horizon } : undefined,
     });
   }
 

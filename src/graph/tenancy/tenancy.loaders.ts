@@ -12,6 +12,7 @@ import type {
   Volume,
   VolumeBackup,
 } from '../../clouds/driver';
+import type { ReadHorizon } from '../../clouds/read-horizon';
 
 /**
  * One tenancy's loaders for one request: every id or parent id a level of the query asks for
@@ -44,7 +45,10 @@ export class TenancyLoaders {
 
   private driver: TenantDriver;
 
-  constructor(private readonly tenant: TenantDriver) {
+  constructor(
+    private readonly tenant: TenantDriver,
+    private readonly horizon: ReadHorizon | null = null,
+  ) {
     this.driver = tenant.snapshot();
     // Every loader reads through `this.driver` when it runs: `clear()` swaps in a new snapshot.
     this.networks = byIds((ids) => this.driver.listNetworks({ ids }), (n) => n.id);
@@ -135,6 +139,8 @@ export class TenancyLoaders {
     }
     this.everything.clear();
     this.quotaPromise = null;
+    // Anew means as the cloud is from now on: no read under way is shared either.
+    this.horizon?.advance();
     this.driver = this.tenant.snapshot();
   }
 

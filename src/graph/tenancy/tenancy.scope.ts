@@ -1,4 +1,5 @@
 import type { CloudDriver, TenantDriver } from '../../clouds/driver';
+import type { ReadHorizon } from '../../clouds/read-horizon';
 import type { DatacenterRow, TenancyRow } from '../../store/schema';
 import { encodeResourceId, type ResourceKind } from '../node/global-id';
 import { TenancyLoaders } from './tenancy.loaders';
@@ -15,8 +16,10 @@ export class TenantScope {
     readonly datacenter: DatacenterRow,
     readonly cloud: CloudDriver,
     readonly driver: TenantDriver,
+    /** How old a cloud read of this scope may be shared (`ReadHorizon`); the driver's writes move it on. */
+    horizon: ReadHorizon | null = null,
   ) {
-    this.loaders = new TenancyLoaders(driver);
+    this.loaders = new TenancyLoaders(driver, horizon);
   }
 
   /** Ids made in this request, by kind and cloud id: a network named by every address of its instances is encoded once. */

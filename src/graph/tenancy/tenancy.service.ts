@@ -1,6 +1,8 @@
+import { performance } from 'node:perf_hooks';
 import DataLoader from 'dataloader';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { CloudError, type TenantCredentials } from '../../clouds/driver';
+import { ReadHorizon } from '../../clouds/read-horizon';
 import { AppError, ErrorCode, conflict, notFound } from '../../errors';
 import { FINAL_STATUSES, errorOf, type JobErrorInfo, type JobRun } from '../../jobs/journal';
 import { datacenters, tenancies, users, type DatacenterRow, type JobRow, type TenancyRow, type UserRow } from '../../store/schema';
@@ -47,11 +49,12 @@ export interface BulkTenancyResult {
 
 export class TenancyService {
   private readonly scopes = new Map<string, Promise<TenantScope>>();
-
   constructor(
     private readonly deps: AppDeps,
     private readonly datacenters: DatacenterService,
     private readonly jobs: JobService,
+    /** When the request (or job) began: how old a cloud read its scopes may share (`ReadHorizon`). */
+    private readonly began = performance.now(),
   ) {}
 
   /** The live tenancies of a user, oldest first; the users of one request in one query. */
@@ -151,7 +154,8 @@ export class TenancyService {
     if (!dc) throw notFound('Tenancy');
     const cloud = this.datacenters.driver(dc);
     const credentials = this.deps.secrets.openJson<TenantCredentials>(row.credentials, credentialsAad(row.id));
-    return new TenantScope(row, dc, cloud, cloud.tenant(credentials));
+    const horizon = new ReadHorizon(this.began);
+    return new TenantScope(row, dc, cloud, cloud.tenant(credentials, horizon), horizon);
   }
 
   /** Scopes of every ACTIVE tenancy of a user whose datacenter is live (cleanup, initialisation). */
