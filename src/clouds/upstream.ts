@@ -53,6 +53,29 @@ export interface UpstreamResponse {
   attempts: number;
 }
 
+const parsedAnswers = new WeakMap<UpstreamResponse, unknown>();
+/** Under tests, what a shared answer parses to is frozen: a reader that changed it would change it for all. */
+const FREEZE_SHARED = process.env.NODE_ENV === 'test';
+
+/**
+ * The body of an answer that may be shared (`UpstreamRequest.share`), parsed by `parse` once
+ * for all who share it. What it gives is read, never changed: under NODE_ENV=test it is
+ * deep-frozen, so that any change throws in the test suite.
+ */
+export function sharedBody<T>(res: UpstreamResponse, parse: (text: string) => T): T {
+  if (parsedAnswers.has(res)) return parsedAnswers.get(res) as T;
+  const body = parse(res.text);
+  if (FREEZE_SHARED) deepFreeze(body);
+  parsedAnswers.set(res, body);
+  return body;
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const item of Object.values(value)) deepFreeze(item);
+}
+
 export interface UpstreamOptions {
   /** Per-attempt timeout, ms. @default 15000 */
   timeoutMs?: number;

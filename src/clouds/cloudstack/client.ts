@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger';
 import { CloudError, type DatacenterEndpoint } from '../driver';
 import type { ReadHorizon } from '../read-horizon';
-import type { Upstream } from '../upstream';
+import { sharedBody, type Upstream, type UpstreamResponse } from '../upstream';
 import { toCloudError, type CsFailure } from './errors';
 import { encodeQuery, signParams, type Params } from './signing';
 import type { CsAsync, CsJob } from './wire';
@@ -126,6 +126,11 @@ export class CloudStackClient {
     return this.unwrap(command, first, step);
   }
 
+  /** Whether the command's answers may be shared with other readers (`send`). */
+  private shares(command: string): boolean {
+    return this.options.horizon !== undefined && SHARED_READ.test(command);
+  }
+
   /**
    * Every item of a list: the first call without paging parameters (the server caps it at its
    * own page size), then `page=2…` with that page size until `count` items are in.
@@ -242,7 +247,7 @@ export class CloudStackClient {
     const { horizon } = this.options;
     const unsigned = { ...params, command, response: 'json' };
     // Keyed before signing (a signature differs per call): the account and the command's parameters.
-    const share = horizon && SHARED_READ.test(command) ? { key: `${this.account}\n${sortedQuery(unsigned)}`, horizon } : undefined;
+    const share = horizon && this.shares(command) ? { key: `${this.account}\n${sortedQuery(unsigned)}`, horizon } : undefined;
     const { params: sent, cookie } = await this.authorize(unsigned);
     return this.options.upstream.request({
       operation: `cloudstack.${command}`,
@@ -294,14 +299,9 @@ export class CloudStackClient {
     return pending;
   }
 
-  private unwrap(command: string, res: { status: number; text: string }, step?: string): Inner {
-    let body: unknown;
-    try {
-      body = JSON.parse(res.text);
-    } catch {
-      body = undefined;
-    }
-    const inner = envelopeOf(body);
+  private unwrap(command: string, res: UpstreamResponse, step?: string): Inner {
+    // A shared answer is parsed once, for all who share it.
+    const inner = this.shares(command) ? sharedBody(res, envelopeIn) : envelopeIn(res.text);
     if (res.status === 200 && inner && inner.errorcode === undefined) return inner;
     const failure: CsFailure = inner
       ? { status: res.status, errorcode: num(inner.errorcode), cserrorcode: num(inner.cserrorcode), errortext: str(inner.errortext) }
@@ -314,6 +314,17 @@ export class CloudStackClient {
   private protocolError(command: string, what: string): CloudError {
     return new CloudError('UPSTREAM_ERROR', `${command}: unexpected answer from ${this.datacenter} (${what}).`, { message: what }, this.datacenter);
   }
+}
+
+/** The envelope's inner object of an answer's text; null when it is not JSON or has none. */
+function envelopeIn(text: string): Inner | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return envelopeOf(body);
 }
 
 /** The one `…response` object of a body (`errorresponse` included). */

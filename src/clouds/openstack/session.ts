@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../../logger';
 import { CloudError, type DatacenterEndpoint } from '../driver';
 import type { ReadHorizon } from '../read-horizon';
-import type { Upstream } from '../upstream';
+import { sharedBody, type Upstream } from '../upstream';
 import { upstreamError } from './errors';
 
 /*
@@ -162,7 +162,9 @@ export class Session {
     if (res.status >= 400 && !spec.accept?.includes(res.status)) {
       throw upstreamError(this.datacenter, spec.what, res.status, res.text, [this.credential.password, token.value, ...(spec.secrets ?? [])]);
     }
-    return { status: res.status, headers: res.headers, body: parseJson(res.text) as T };
+    // A GET of a session with a horizon may have been shared: its body is parsed once, for all.
+    const body = this.horizon && spec.method === 'GET' ? sharedBody(res, parseJson) : parseJson(res.text);
+    return { status: res.status, headers: res.headers, body: body as T };
   }
 
   /**
