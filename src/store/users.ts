@@ -1,6 +1,15 @@
 import { and, count, desc, eq, gt, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db';
+import type { RowCache } from './row-cache';
 import { sessions, users, type UserRow } from './schema';
+
+/** The key of a user's row among the rows a process keeps (`RowCache`): the viewer's own. */
+export const userRowKey = (id: string) => `user:${id}`;
+
+/** After a write of users' rows: every process reads them again (their kept copies are dropped). */
+export function usersChanged(rows: RowCache, ...ids: string[]): Promise<void> {
+  return rows.forget(...ids.map(userRowKey));
+}
 
 /** Queries on users shared by the graph, the importer and start-up. Deleted users are excluded unless asked. */
 export class UserStore {

@@ -98,9 +98,15 @@ export function freePort(): Promise<number> {
 }
 
 /** A compiled CLI on an embedded database under `dataDir`, whatever mode the suite runs in; its exit code and output. */
-export function runCli(cli: string, args: string[], options: { dataDir: string; cwd: string }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a CLI on the embedded defaults under `dataDir`, or on what `env` names (DATABASE_URL, REDIS_URL…). */
+export function runCli(
+  cli: string,
+  args: string[],
+  options: { dataDir: string; cwd: string; env?: Record<string, string | undefined> },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: options.dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test' };
   for (const name of ['DATABASE_URL', 'SECRET_KEY', 'REDIS_URL', 'NODE_OPTIONS']) delete env[name];
+  Object.assign(env, options.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd: options.cwd, env });
     let stdout = '';

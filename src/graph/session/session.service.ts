@@ -2,6 +2,7 @@ import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { AppError, badInput, ErrorCode, unauthenticated } from '../../errors';
 import { hashToken, newToken } from '../../security/tokens';
 import { sessions, users, type UserRow } from '../../store/schema';
+import { usersChanged } from '../../store/users';
 import type { Viewer } from '../context';
 import type { AppDeps, RequestInfo } from '../services';
 import { passwordRule } from '../user/user.input';
@@ -59,6 +60,7 @@ export class SessionService {
         .returning();
       return row;
     });
+    await usersChanged(this.deps.rows, user.id);
     return { token, expiresAt, user: updated };
   }
 
@@ -109,6 +111,7 @@ export class SessionService {
       return row;
     });
     forgetSessions();
+    await usersChanged(this.deps.rows, user.id);
     return changed;
   }
 }

@@ -2,7 +2,9 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { isUniqueViolation } from '../../errors';
 import type { Db } from '../../store/db';
+import type { RowCache } from '../../store/row-cache';
 import { users, type UserRow } from '../../store/schema';
+import { usersChanged } from '../../store/users';
 import { emailRule, externalIdRule, mobileRule, profileRule, usernameRule } from './user.input';
 import { profileColumns } from './user.service';
 
@@ -16,6 +18,8 @@ import { profileColumns } from './user.service';
 
 export interface ImportDeps {
   db: Db;
+  /** Told of the users whose rows changed, once committed, so that processes keeping them read them again. */
+  rows?: RowCache;
 }
 
 export interface ImportReport {
@@ -421,7 +425,8 @@ function newRow(plan: Plan, now: Date): typeof users.$inferInsert {
 /** Insert batches stay well under Postgres' 65535 bind parameters (about 30 columns a row). */
 const INSERT_BATCH = 500;
 
-async function apply(db: Db, plans: Plan[], total: number): Promise<ImportReport> {
+/** Writes the plans; the ids of the users it changed go into `updated`. */
+async function apply(db: Db, plans: Plan[], total: number, updated: string[]): Promise<ImportReport> {
   const now = new Date();
   const report: ImportReport = { ok: true, total, created: 0, updated: 0, unchanged: 0, problems: [] };
   for (const plan of plans.filter((p) => p.existing)) {
@@ -431,6 +436,7 @@ async function apply(db: Db, plans: Plan[], total: number): Promise<ImportReport
       continue;
     }
     await db.update(users).set({ ...changed, updatedAt: now }).where(eq(users.id, plan.existing!.id));
+    updated.push(plan.existing!.id);
     report.updated++;
   }
   for (const batch of chunks(plans.filter((p) => !p.existing), INSERT_BATCH)) {
@@ -466,13 +472,16 @@ export async function importUsers(deps: ImportDeps, input: unknown): Promise<Imp
   const total = list.records.length;
   const { valid, problems } = validateAll(list.records);
   try {
-    return await deps.db.transaction(async (tx) => {
+    const updated: string[] = [];
+    const report = await deps.db.transaction(async (tx) => {
       const existing = await existingByCtUserId(tx, valid.map((v) => v.record.ct_user_id));
       const plans = valid.map((v) => planOf(v, existing.get(v.record.ct_user_id)));
       problems.push(...duplicatesInFile(plans), ...(await clashesWithOthers(tx, plans)));
       if (problems.length > 0) throw new ImportAborted(problems);
-      return apply(tx, plans, total);
+      return apply(tx, plans, total, updated);
     });
+    if (deps.rows && updated.length) await usersChanged(deps.rows, ...updated);
+    return report;
   } catch (err) {
     if (err instanceof ImportAborted) return failed(total, err.problems);
     const race = raceProblem(err);

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { eq } from 'drizzle-orm';
 import { AppError, badInput, ErrorCode, isUniqueViolation, notFound, parseInput } from '../../errors';
 import { users, type UserRow } from '../../store/schema';
+import { userRowKey, usersChanged } from '../../store/users';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type ConnectionShape } from '../connection';
 import type { Viewer } from '../context';
 import { localId } from '../node/global-id';
@@ -25,6 +26,12 @@ const UNIQUE_CONSTRAINTS: Record<string, UniqueField> = {
   users_ct_account_id_live: 'ctAccountId',
 };
 
+/** The row if the viewer may see it: a deleted user only by admins. */
+function visible(viewer: Viewer, row: UserRow | null): UserRow {
+  if (!row || (row.deletedAt && viewer.role !== 'ADMIN')) throw notFound('User');
+  return row;
+}
+
 export interface UserListArgs {
   search?: string | null;
   role?: 'ADMIN' | 'USER' | null;
@@ -37,13 +44,23 @@ export interface UserListArgs {
 export class UserService {
   constructor(private readonly deps: AppDeps) {}
 
-  /** A user the viewer may see: admins see everyone (deleted too), users only themselves. */
+  /**
+   * A user the viewer may see: admins see everyone (deleted too), users only themselves. The
+   * viewer's own row, which nearly every console query asks for, is kept by the process
+   * (deps.rows, STORE_CACHE_MS) until a write of it (`usersChanged`, in every process).
+   */
   async get(viewer: Viewer, id: string): Promise<UserRow> {
     const userId = localId(id, 'User');
     if (viewer.role !== 'ADMIN' && viewer.userId !== userId) throw notFound('User');
-    const row = await this.deps.userStore.byId(userId, viewer.role === 'ADMIN');
-    if (!row) throw notFound('User');
-    return row;
+    const read = () => this.deps.userStore.byId(userId, true);
+    return visible(viewer, userId === viewer.userId ? await this.deps.rows.get(userRowKey(userId), read) : await read());
+  }
+
+  /** The row as it is now, for a change of it. */
+  private async current(viewer: Viewer, id: string): Promise<UserRow> {
+    const userId = localId(id, 'User');
+    if (viewer.role !== 'ADMIN' && viewer.userId !== userId) throw notFound('User');
+    return visible(viewer, await this.deps.userStore.byId(userId, true));
   }
 
   /** Batches the users asked for by one request's field resolvers into one query. */
@@ -123,7 +140,7 @@ export class UserService {
   }
 
   async update(viewer: Viewer, id: string, input: UpdateUserInput): Promise<UserRow> {
-    const current = await this.get(viewer, id);
+    const current = await this.current(viewer, id);
     if (current.deletedAt) throw new AppError(ErrorCode.CONFLICT, 'A deleted user cannot be changed.');
     const values = parseInput(updateUserRule, input);
     if (values.role === 'USER' && current.role === 'ADMIN') await this.assertNotLastAdmin(current, 'input.role');
@@ -136,6 +153,7 @@ export class UserService {
         .returning();
       // A viewer carries the user's role and name.
       forgetSessions();
+      await usersChanged(this.deps.rows, row.id);
       return row;
     } catch (err) {
       throw this.uniqueError(err);
@@ -144,7 +162,7 @@ export class UserService {
 
   /** Logical delete: the row stays, marked; the user's sessions end. */
   async delete(viewer: Viewer, id: string): Promise<UserRow> {
-    const current = await this.get(viewer, id);
+    const current = await this.current(viewer, id);
     if (current.deletedAt) return current;
     if (current.id === viewer.userId) throw badInput('id', 'you cannot delete yourself');
     if (current.role === 'ADMIN') await this.assertNotLastAdmin(current, 'id');
@@ -159,12 +177,13 @@ export class UserService {
     });
     // Again once committed: a look-up between the revocation and the commit still saw the session.
     forgetSessions();
+    await usersChanged(this.deps.rows, deleted.id);
     return deleted;
   }
 
   /** Activates or deactivates; a deactivated user's sessions end at once. */
   async setActive(viewer: Viewer, id: string, active: boolean): Promise<UserRow> {
-    const current = await this.get(viewer, id);
+    const current = await this.current(viewer, id);
     if (current.deletedAt) throw new AppError(ErrorCode.CONFLICT, 'A deleted user cannot be activated.');
     if (!active && current.id === viewer.userId) throw badInput('active', 'you cannot deactivate yourself');
     if (!active && current.role === 'ADMIN') await this.assertNotLastAdmin(current, 'active');
@@ -179,6 +198,7 @@ export class UserService {
     });
     // Again once committed: a look-up between the revocation and the commit still saw the session.
     forgetSessions();
+    await usersChanged(this.deps.rows, changed.id);
     return changed;
   }
 
