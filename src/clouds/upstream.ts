@@ -93,6 +93,8 @@ export interface UpstreamOptions {
 
 export interface UpstreamObserver {
   observe(sample: { datacenter: string; operation: string; outcome: string; seconds: number }): void;
+  /** A read answered by a call already under way (`UpstreamRequest.share`): no call of its own. */
+  shared?(sample: { datacenter: string; operation: string }): void;
 }
 
 const DEFAULTS: Required<UpstreamOptions> = {
@@ -146,7 +148,10 @@ export class Upstream {
     const share = req.share;
     if (!share) return this.call(req);
     const under = this.reads.get(share.key);
-    if (under && under.began > share.horizon.since) return under.answer;
+    if (under && under.began > share.horizon.since) {
+      this.observer?.shared?.({ datacenter: this.datacenter, operation: req.operation });
+      return under.answer;
+    }
     const read = { began: performance.now(), answer: this.call(req) };
     this.reads.set(share.key, read);
     const done = () => {

@@ -26,6 +26,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly upstreamShared = new Counter({
+    name: 'ecsgraph_upstream_shared_reads_total',
+    help: 'Reads answered by a call to a cloud API already under way for another request (no call of their own), by datacenter and operation.',
+    labelNames: ['datacenter', 'operation'] as const,
+    registers: [this.registry],
+  });
+
   readonly upstreamDuration = new Histogram({
     name: 'ecsgraph_upstream_call_duration_seconds',
     help: 'Duration of calls to cloud APIs by datacenter, operation and outcome.',
@@ -50,6 +57,9 @@ export function upstreamObserver(metrics: Metrics) {
     observe({ datacenter, operation, outcome, seconds }: { datacenter: string; operation: string; outcome: string; seconds: number }) {
       metrics.upstreamCalls.inc({ datacenter, operation, outcome });
       metrics.upstreamDuration.observe({ datacenter, operation, outcome }, seconds);
+    },
+    shared({ datacenter, operation }: { datacenter: string; operation: string }) {
+      metrics.upstreamShared.inc({ datacenter, operation });
     },
   };
 }

@@ -181,7 +181,7 @@ describe('shared reads', () => {
   const later = () => new Promise((r) => setTimeout(r, 5));
 
   test('reads of the same key whose horizons came before the call under way share its one answer', async () => {
-    const { upstream } = client();
+    const { upstream, metrics } = client();
     sim.setFaults({ latencyMs: 150 });
     const horizons = [new ReadHorizon(), new ReadHorizon(), new ReadHorizon()];
     await later();
@@ -189,8 +189,11 @@ describe('shared reads', () => {
     expect(calls('test.any')).toBe(1);
     expect(new Set(answers).size).toBe(1);
     expect(JSON.parse(answers[0].text)).toEqual({ ok: true, method: 'GET' });
-    // One log record for the one call.
+    // One log record and one call sample for the one call; the two who joined it are counted apart.
     expect(records.filter((r) => r.msg === 'upstream call')).toHaveLength(1);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/ecsgraph_upstream_calls_total\{datacenter="dc-test",operation="test.any",outcome="ok"\} 1/);
+    expect(text).toMatch(/ecsgraph_upstream_shared_reads_total\{datacenter="dc-test",operation="test.any"\} 2/);
   });
 
   test('a read whose horizon is later than the call under way makes a call of its own', async () => {
