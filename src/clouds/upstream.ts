@@ -122,7 +122,7 @@ class AttemptFailure extends Error {
 export class Upstream {
   private readonly options: Required<UpstreamOptions>;
   private readonly breaker: CircuitBreakerPolicy;
-  /** Shareable reads under way, by key: when each began (performance.now()) and its answer. */
+  /** Shareable reads under way, by key: when each began (performance.now(); Infinity until sent) and its answer. */
   private readonly reads = new Map<string, { began: number; answer: Promise<UpstreamResponse> }>();
 
   constructor(
@@ -152,7 +152,15 @@ export class Upstream {
       this.observer?.shared?.({ datacenter: this.datacenter, operation: req.operation });
       return under.answer;
     }
-    const read = { began: performance.now(), answer: this.call(req) };
+    // Sent at the next turn of the event loop, not now: the requests that arrived together, whose
+    // handlers this turn runs one after another, reach it before it begins, so it is theirs too.
+    const read: { began: number; answer: Promise<UpstreamResponse> } = {
+      began: Infinity,
+      answer: new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        read.began = performance.now();
+        return this.call(req);
+      }),
+    };
     this.reads.set(share.key, read);
     const done = () => {
       if (this.reads.get(share.key) === read) this.reads.delete(share.key);
