@@ -49,6 +49,7 @@ export interface BulkTenancyResult {
 
 export class TenancyService {
   private readonly scopes = new Map<string, Promise<TenantScope>>();
+
   constructor(
     private readonly deps: AppDeps,
     private readonly datacenters: DatacenterService,
