@@ -70,6 +70,16 @@ export class TypicalDurations {
   }
 }
 
+/** One per database, so per app: the worker's journal, a request's and a step's learn from the same jobs. */
+const typicalByDb = new WeakMap<Db, TypicalDurations>();
+
+/** The durations every journal of `db` in this process aims its polls with. */
+export function typicalDurationsOf(db: Db): TypicalDurations {
+  let typical = typicalByDb.get(db);
+  if (!typical) typicalByDb.set(db, (typical = new TypicalDurations()));
+  return typical;
+}
+
 export const jobChannel = (jobId: string) => `job:${jobId}`;
 export const JOB_EVENTS_CHANNEL = 'jobs';
 
@@ -194,10 +204,12 @@ interface StepState {
  * state steps keep; the end. Shared by jobs a worker runs and steps run inside another job.
  */
 export class JobJournal {
-  /** What this journal's jobs took at their clouds, by datacenter and job kind. */
-  private readonly typical = new TypicalDurations();
+  /** What the process's jobs took at their clouds, by datacenter and job kind. */
+  private readonly typical: TypicalDurations;
 
-  constructor(private readonly deps: JournalDeps) {}
+  constructor(private readonly deps: JournalDeps) {
+    this.typical = typicalDurationsOf(deps.db);
+  }
 
   /**
    * Appends an event (seq = the job's next), sets the job's status and progress, and publishes

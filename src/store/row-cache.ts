@@ -18,11 +18,11 @@ export interface RowCacheOptions {
 
 /**
  * Rows that nearly every request reads and few write (datacenters, the image catalogue, users'
- * tenancies), kept by the process for STORE_CACHE_MS instead of read by every request. A write
- * forgets its keys at once in its own process and, over the pubsub, in every other gateway and
- * worker; the time limit bounds what a lost message can leave stale. A read that began before a forget does not
- * keep what it read, and a failed read is not kept. Values are shared by every request: callers
- * must not change them.
+ * tenancies, a signed-in user's own row), kept by the process for STORE_CACHE_MS instead of
+ * read by every request. A write forgets its keys at once in its own process and, over the
+ * pubsub, in every other gateway and worker; the time limit bounds what a lost message can
+ * leave stale. A read that began before a forget does not keep what it read, and a failed read
+ * is not kept. Values are shared by every request: callers must not change them.
  */
 export class RowCache {
   /** Reads by key, in flight or done; entries live STORE_CACHE_MS (lru-cache's ttl). */

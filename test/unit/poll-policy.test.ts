@@ -1,4 +1,5 @@
-import { aimedDelay, TypicalDurations, unaimedDelay } from '../../src/jobs/journal';
+import type { Db } from '../../src/store/db';
+import { aimedDelay, TypicalDurations, typicalDurationsOf, unaimedDelay } from '../../src/jobs/journal';
 
 /*
  * The wait before a job's next poll of its cloud, when the cloud reports progress: aimed at the
@@ -72,5 +73,12 @@ describe('typical durations', () => {
     typical.record('b', 2, false);
     typical.record('c', 3, false);
     expect([typical.withoutProgress('a'), typical.withoutProgress('b'), typical.withoutProgress('c')]).toEqual([undefined, 2, 3]);
+  });
+
+  it("are the process's, per database: every journal of an app learns from the same jobs, another app's are its own", () => {
+    const db = {} as Db;
+    typicalDurationsOf(db).record('cs1:createInstance', 3000, false);
+    expect(typicalDurationsOf(db).withoutProgress('cs1:createInstance')).toBe(3000);
+    expect(typicalDurationsOf({} as Db).withoutProgress('cs1:createInstance')).toBeUndefined();
   });
 });
