@@ -49,18 +49,21 @@ export class UserService {
    * viewer's own row, which nearly every console query asks for, is kept by the process
    * (deps.rows, STORE_CACHE_MS) until a write of it (`usersChanged`, in every process).
    */
-  async get(viewer: Viewer, id: string): Promise<UserRow> {
-    const userId = localId(id, 'User');
-    if (viewer.role !== 'ADMIN' && viewer.userId !== userId) throw notFound('User');
-    const read = () => this.deps.userStore.byId(userId, true);
-    return visible(viewer, userId === viewer.userId ? await this.deps.rows.get(userRowKey(userId), read) : await read());
+  get(viewer: Viewer, id: string): Promise<UserRow> {
+    return this.read(viewer, id, true);
   }
 
   /** The row as it is now, for a change of it. */
-  private async current(viewer: Viewer, id: string): Promise<UserRow> {
+  private current(viewer: Viewer, id: string): Promise<UserRow> {
+    return this.read(viewer, id, false);
+  }
+
+  private async read(viewer: Viewer, id: string, mayKeep: boolean): Promise<UserRow> {
     const userId = localId(id, 'User');
     if (viewer.role !== 'ADMIN' && viewer.userId !== userId) throw notFound('User');
-    return visible(viewer, await this.deps.userStore.byId(userId, true));
+    const read = () => this.deps.userStore.byId(userId, true);
+    const kept = mayKeep && userId === viewer.userId;
+    return visible(viewer, kept ? await this.deps.rows.get(userRowKey(userId), read) : await read());
   }
 
   /** Batches the users asked for by one request's field resolvers into one query. */
