@@ -228,6 +228,19 @@ export async function onGatewayProcess<T>(
 
 const distRoot = path.resolve(__dirname, '..');
 
+/**
+ * The V8 options `npm start` runs the gateway with (package.json's start script), given to every
+ * process the benchmarks start, the ladder's rungs included: each is measured on the runtime the
+ * gateway runs on. BENCH_NODE_FLAGS, when set, stands for them ('' for none).
+ */
+export const RUNTIME_FLAGS: string[] = (() => {
+  const given = process.env.BENCH_NODE_FLAGS;
+  if (given !== undefined) return given.split(' ').filter(Boolean);
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(distRoot, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const flags = /\bnode((?:\s+--\S+)*)\s+dist\/main\.js/.exec(scripts.start)?.[1] ?? '';
+  return flags.split(/\s+/).filter(Boolean);
+})();
+
 export interface GatewayProcess {
   url: string;
   pid: number;
@@ -247,7 +260,7 @@ export async function gatewayProcess(
 ): Promise<GatewayProcess> {
   const entry = path.join(distRoot, options.entry ?? 'src/main.js');
   const port = options.port ?? (await freePort());
-  const argv = [...(options.args ?? []), entry];
+  const argv = [...RUNTIME_FLAGS, ...(options.args ?? []), entry];
   const [cmd, args] = options.cpu === undefined ? [process.execPath, argv] : ['taskset', ['-c', String(options.cpu), process.execPath, ...argv]];
   const child = spawn(cmd, args, {
     env: { PATH: process.env.PATH, ...env, PORT: String(port), LOG_LEVEL: env.LOG_LEVEL === 'silent' ? 'warn' : env.LOG_LEVEL } as NodeJS.ProcessEnv,
