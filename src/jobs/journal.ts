@@ -32,14 +32,15 @@ export interface JobRun {
  * Poll policy while a job waits for the cloud: quick first, then every 2 s, until the job's
  * deadline. While the cloud reports progress, the next poll aims at the end that the progress
  * so far foretells, so a job learns of the end about when it comes, with fewer polls than the
- * doubling needs: never later than 2 s, and never sooner than the first poll's delay or a
- * tenth of the time waited so far (a cloud stuck at 99 % is not asked ever faster). Work whose
- * cloud tells no progress (CloudStack's jobs) is polled the same way, aimed at the end that work
- * of its kind in that datacenter took lately (`TypicalDurations`); it doubles until one ended.
+ * doubling needs: never later than 2 s. Work whose cloud tells no progress (CloudStack's jobs)
+ * is polled the same way, aimed at the end that work of its kind in that datacenter took lately
+ * (`TypicalDurations`); it doubles until one ended. A poll that comes at the foretold end and
+ * finds the work still under way is followed by one 100 ms later, then 200, 400…: a foretold
+ * end a little early costs a tenth of a second, not a whole 2 s poll, and a cloud stuck at
+ * 99 % is asked ever less often, up to every 2 s.
  */
 const FIRST_POLL_MS = 100;
 const MAX_POLL_MS = 2000;
-const MIN_AIMED_FRACTION = 0.1;
 /** Added to a foretold end: a poll just before it would find the work unfinished. */
 const AIM_MARGIN_MS = 25;
 
@@ -417,15 +418,17 @@ export class JobJournal {
     let sawProgress = false;
     /** When the last poll found the work under way (ms since it began): the end lies after it. */
     let pendingAt = 0;
+    /** Polls that came at the foretold end and found the work still under way, one after another. */
+    let misses = 0;
     // Work whose cloud tells no progress is first asked about when such work ended lately; other work at once.
     const typical = this.typical.withoutProgress(kind);
-    let wait = typical === undefined ? 0 : unaimedDelay(typical, Date.now() - since, delay);
+    let next = typical === undefined ? { ms: 0, atEnd: false } : pollDelay(typical - (Date.now() - since), 0, delay);
     for (;;) {
-      if (wait > 0) {
-        if (Date.now() + wait > deadline) {
+      if (next.ms > 0) {
+        if (Date.now() + next.ms > deadline) {
           throw new JobDeadlineExceeded(`${message}: not finished by the job's deadline (${this.deps.deadlineSeconds} s); the cloud may still complete it.`);
         }
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await new Promise((resolve) => setTimeout(resolve, next.ms));
       }
       await check();
       const asked = Date.now() - since;
@@ -437,33 +440,38 @@ export class JobJournal {
       }
       pendingAt = asked;
       sawProgress ||= status.progress > 0;
+      misses = next.atEnd ? misses + 1 : 0;
       if (status.progress !== last) {
         last = status.progress;
         await event(Math.min(99, Math.max(1, Math.round(status.progress))), message);
       }
       const elapsed = Date.now() - since;
-      wait = status.progress > 0 ? aimedDelay(status.progress, elapsed) : unaimedDelay(this.typical.withoutProgress(kind), elapsed, delay);
+      const typicalMs = this.typical.withoutProgress(kind);
+      const remaining = status.progress > 0 ? remainingByProgress(status.progress, elapsed) : typicalMs === undefined ? undefined : typicalMs - elapsed;
+      next = pollDelay(remaining, misses, delay);
       delay = Math.min(MAX_POLL_MS, delay * 2);
     }
   }
 }
 
-/** The wait until the end that `percent` done after `elapsedMs` foretells (at the same pace), within the poll policy's bounds. */
-export function aimedDelay(percent: number, elapsedMs: number): number {
-  const remaining = (elapsedMs * (100 - percent)) / percent;
-  const soonest = Math.max(FIRST_POLL_MS, elapsedMs * MIN_AIMED_FRACTION);
-  return Math.round(Math.min(MAX_POLL_MS, Math.max(soonest, remaining + AIM_MARGIN_MS)));
+/** How long until the end that `percent` done after `elapsedMs` foretells, at the same pace, ms. */
+export function remainingByProgress(percent: number, elapsedMs: number): number {
+  return (elapsedMs * (100 - percent)) / percent;
 }
 
 /**
- * The wait before the next poll of work whose cloud tells no progress: aimed at the end that
- * work of its kind took lately (`typicalMs`), within the poll policy's bounds; the doubling
- * `delay` while none is known.
+ * The wait before the next poll, and whether it reaches the foretold end. `remainingMs` is how
+ * long until the end the work foretells (by its progress, or by the typical duration of its
+ * kind; negative once that end has passed), undefined when nothing foretells it: then the
+ * doubling `delay`. Aimed a little after the foretold end, never later than the longest poll,
+ * and never sooner than the first poll's delay doubled for each of `misses`, the polls in a row
+ * that came at a foretold end and found the work still under way.
  */
-export function unaimedDelay(typicalMs: number | undefined, elapsedMs: number, delay: number): number {
-  if (typicalMs === undefined) return delay;
-  const soonest = Math.max(FIRST_POLL_MS, elapsedMs * MIN_AIMED_FRACTION);
-  return Math.round(Math.min(MAX_POLL_MS, Math.max(soonest, typicalMs - elapsedMs + AIM_MARGIN_MS)));
+export function pollDelay(remainingMs: number | undefined, misses: number, delay: number): { ms: number; atEnd: boolean } {
+  if (remainingMs === undefined) return { ms: delay, atEnd: false };
+  const toEnd = remainingMs + AIM_MARGIN_MS;
+  const soonest = Math.min(MAX_POLL_MS, FIRST_POLL_MS * 2 ** misses);
+  return { ms: Math.round(Math.min(MAX_POLL_MS, Math.max(soonest, toEnd))), atEnd: toEnd <= MAX_POLL_MS };
 }
 
 /** What a failed job keeps: the code, the message the client saw, the field and datacenter named, and the cloud's words. */

@@ -1,51 +1,42 @@
 import type { Db } from '../../src/store/db';
-import { aimedDelay, TypicalDurations, typicalDurationsOf, unaimedDelay } from '../../src/jobs/journal';
+import { pollDelay, remainingByProgress, TypicalDurations, typicalDurationsOf } from '../../src/jobs/journal';
 
 /*
- * The wait before a job's next poll of its cloud, when the cloud reports progress: aimed at the
- * end the progress so far foretells, within the poll policy's bounds.
+ * The wait before a job's next poll of its cloud: aimed at the end that the work's progress, or
+ * the typical duration of its kind, foretells, within the poll policy's bounds.
  */
-describe('the poll aimed by progress', () => {
-  it('aims at the foretold end, a little after it', () => {
-    // 50 % after 1 s: the end is due 1 s from now.
-    expect(aimedDelay(50, 1000)).toBe(1025);
-    // 75 % after 1.5 s: due in 0.5 s.
-    expect(aimedDelay(75, 1500)).toBe(525);
+describe('the poll aimed at the foretold end', () => {
+  it('foretells the end from the progress at the same pace', () => {
+    // 50 % after 1 s: due in 1 s; 75 % after 1.5 s: due in 0.5 s.
+    expect(remainingByProgress(50, 1000)).toBe(1000);
+    expect(remainingByProgress(75, 1500)).toBe(500);
   });
 
-  it('never waits longer than the policy’s longest poll', () => {
+  it('aims a little after the foretold end, and says the wait reaches it', () => {
+    expect(pollDelay(1000, 0, 800)).toEqual({ ms: 1025, atEnd: true });
+    expect(pollDelay(remainingByProgress(75, 1500), 0, 1600)).toEqual({ ms: 525, atEnd: true });
+  });
+
+  it('never waits longer than the longest poll; such a wait does not reach the end', () => {
     // 10 % after 3 s foretells 27 s more; the poll still comes within 2 s.
-    expect(aimedDelay(10, 3000)).toBe(2000);
+    expect(pollDelay(remainingByProgress(10, 3000), 0, 2000)).toEqual({ ms: 2000, atEnd: false });
+    // A typical 3 s create just begun: not 3 s at once.
+    expect(pollDelay(3000, 0, 100)).toEqual({ ms: 2000, atEnd: false });
   });
 
-  it('never asks sooner than the first poll’s delay, or a tenth of the time waited', () => {
-    // Nearly done after 200 ms: not sooner than 100 ms.
-    expect(aimedDelay(99, 200)).toBe(100);
-    // Stuck at 99 % after 10 s: not sooner than 1 s (a cloud stuck near the end is not asked ever faster).
-    expect(aimedDelay(99, 10_000)).toBe(1000);
-  });
-});
-
-/*
- * Work whose cloud tells no progress (CloudStack's jobs report none): the poll aims at the end
- * that work of its kind took lately, and doubles from 100 ms while none is known.
- */
-describe('the poll of work without progress', () => {
-  it('doubles while no work of its kind has ended', () => {
-    expect(unaimedDelay(undefined, 0, 100)).toBe(100);
-    expect(unaimedDelay(undefined, 700, 800)).toBe(800);
+  it('doubles from 100 ms while nothing foretells the end', () => {
+    expect(pollDelay(undefined, 0, 100)).toEqual({ ms: 100, atEnd: false });
+    expect(pollDelay(undefined, 0, 800)).toEqual({ ms: 800, atEnd: false });
   });
 
-  it('aims at the typical end, a little after it, within the longest poll', () => {
-    // 3 s typical, 2.1 s waited: due in 0.9 s.
-    expect(unaimedDelay(3000, 2100, 1600)).toBe(925);
-    // Just begun: not 3 s at once, but the longest poll (2 s).
-    expect(unaimedDelay(3000, 0, 100)).toBe(2000);
-  });
-
-  it('past the typical end, asks again after a tenth of the time waited (at least 100 ms)', () => {
-    expect(unaimedDelay(3000, 3100, 2000)).toBe(310);
-    expect(unaimedDelay(300, 400, 400)).toBe(100);
+  it('after a poll at the foretold end finds the work under way, asks again soon, then ever less often up to the longest poll', () => {
+    // 99 % after 29.5 s: due in about 0.3 s, whatever the time waited so far.
+    expect(pollDelay(remainingByProgress(99, 29_500), 0, 2000).ms).toBe(323);
+    // Past the typical end: 100 ms after the first miss, then 200, 400 … 2 s (a cloud stuck near the end is not asked ever faster).
+    expect([1, 2, 3, 4, 5, 6].map((misses) => pollDelay(-500, misses, 2000).ms)).toEqual([200, 400, 800, 1600, 2000, 2000]);
+    expect(pollDelay(-500, 0, 2000)).toEqual({ ms: 100, atEnd: true });
+    // Stuck at 99 % after 10 s, third miss in a row: not sooner than 800 ms.
+    expect(pollDelay(remainingByProgress(99, 10_000), 3, 2000).ms).toBe(800);
   });
 });
 
