@@ -8,6 +8,7 @@ import { createServices, type AppDeps } from '../graph/services';
 import { DatacenterService } from '../graph/datacenter/datacenter.service';
 import { value } from '../store/prepared';
 import { jobs, users, type JobRow } from '../store/schema';
+import { HeldJobs } from './held';
 import { JobCancelled, JobDeadlineExceeded, JobJournal, JobLeaseLost, errorInfo, type JobRun } from './journal';
 import type { Redelivery } from './queue';
 import type { Runner } from './runner';
@@ -16,7 +17,7 @@ import type { Runner } from './runner';
 const MAX_RETRY_DELAY_MS = 60_000;
 /** A QUEUED job younger than this is left to the push that follows its write. */
 const RECONCILE_GRACE_MS = 5_000;
-/** How long a read of the job's cancellation holds: checks of steps and polls that follow one another closely share one read. */
+/** How long a read of the held jobs' cancellations holds: the checks of steps and polls within it, of every job, share one read. */
 const CANCEL_READ_FRESH_MS = 250;
 
 /** This worker is shutting down: the job is handed to another one, not failed. */
@@ -53,15 +54,16 @@ export class JobEngine {
       },
       and(isNotNull(jobs.runner), this.takeable()),
     );
-    this.cancelRequestedAt = deps.db.select({ at: jobs.cancelRequestedAt }).from(jobs).where(eq(jobs.id, sql.placeholder('id'))).prepare('job_cancel_requested');
+    this.held = new HeldJobs(deps, this.workerId, deps.config.jobs.leaseSeconds, CANCEL_READ_FRESH_MS);
     this.requester = deps.db.select({ id: users.id, role: users.role, username: users.username }).from(users).where(eq(users.id, sql.placeholder('id'))).prepare('job_requester');
   }
 
   /** Takes a job for this worker (`worker`, for `lease` seconds) if no live worker holds it. */
   private readonly claim: (jobId: string, values: { worker: string; lease: number }) => Promise<JobRow | undefined>;
-  /** The statements every job runs, built once (see JobJournal.changeBy). */
-  private readonly cancelRequestedAt;
+  /** The statement every job runs, built once (see JobJournal.changeBy). */
   private readonly requester;
+  /** The jobs this worker holds: their leases renewed and their cancellations read together. */
+  private readonly held: HeldJobs;
 
   private get config() {
     return this.deps.config.jobs;
@@ -135,41 +137,17 @@ export class JobEngine {
    */
   async execute(jobId: string): Promise<Redelivery> {
     if (this.stopping) return { retryInMs: 0 };
-    const leaseSql = sql`now() + make_interval(secs => ${this.config.leaseSeconds})`;
     const job = await this.claim(jobId, { worker: this.workerId, lease: this.config.leaseSeconds });
     if (!job) return this.notYet(jobId);
     const log = this.deps.log.child({ jobId, kind: job.kind, attempt: job.attempts, worker: this.workerId });
 
-    let leaseLost = false;
-    const heartbeat = setInterval(() => {
-      void this.deps.db
-        .update(jobs)
-        .set({ lockedUntil: leaseSql })
-        .where(and(eq(jobs.id, jobId), eq(jobs.lockedBy, this.workerId), eq(jobs.status, 'RUNNING')))
-        .returning({ id: jobs.id })
-        .then((held) => {
-          if (!held.length) leaseLost = true;
-        })
-        .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'job lease not renewed'));
-    }, Math.max(200, (this.config.leaseSeconds * 1000) / 3));
-
     // The claim has just read the row: its cancellation stands for the first check, as does what each later write of the job finds.
-    let cancelRequested = !!job.cancelRequestedAt;
-    let cancelReadAt = Date.now();
-    const seen = (requested: boolean) => {
-      cancelRequested ||= requested;
-      cancelReadAt = Date.now();
-    };
+    const held = this.held.hold(jobId, !!job.cancelRequestedAt);
+    const seen = (requested: boolean) => this.held.seen(held, requested);
     const check = async () => {
-      if (leaseLost) throw new JobLeaseLost();
+      if (held.leaseLost) throw new JobLeaseLost();
       if (this.stopping) throw new WorkerStopping();
-      if (!cancelRequested && Date.now() - cancelReadAt >= CANCEL_READ_FRESH_MS) {
-        const readAt = Date.now();
-        const [row] = await this.cancelRequestedAt.execute({ id: jobId });
-        cancelRequested = !!row?.at;
-        cancelReadAt = readAt;
-      }
-      if (cancelRequested) throw new JobCancelled();
+      if (await this.held.cancelRequested(jobId)) throw new JobCancelled();
     };
 
     let again: Redelivery = undefined;
@@ -187,7 +165,7 @@ export class JobEngine {
       const run = this.journal.runOf(job, dc?.shortName ?? 'cloud', check, seen);
       const ctx = await this.contextOf(job, run);
       const result = await runner.run(ctx, parsed.data, run, job);
-      if (leaseLost) throw new JobLeaseLost();
+      if (held.leaseLost) throw new JobLeaseLost();
       await this.journal.finish(jobId, 'SUCCEEDED', { result });
       log.info('job succeeded');
     } catch (err) {
@@ -196,7 +174,7 @@ export class JobEngine {
         return undefined;
       });
     } finally {
-      clearInterval(heartbeat);
+      this.held.release(jobId);
     }
     return again;
   }
