@@ -457,7 +457,7 @@ describe('batching and paging', () => {
     expect(allVms('listNetworks')).toBe(1);
   });
 
-  it('follows pages when the server page size is small', async () => {
+  it('asks for every item of a list in one call, whatever the server page size', async () => {
     const small = await startCloudStackSimulator({ timeScale: 0, defaultPageSize: 3 });
     try {
       const smallDriver = makeDriver(small.endpoint('dc-small', 'cs-small'));
@@ -467,23 +467,41 @@ describe('batching and paging', () => {
       const count = calls(small);
       const groups = await t.listSecurityGroups();
       expect(groups.map((g) => g.name).sort()).toEqual(['default', 'g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6']);
-      // 8 lists of the VPC + the 2 built-in ones, 3 a page; the 4 built-in items take 2 pages.
-      expect(count('listNetworkACLLists')).toBe(4);
-      expect(count('listNetworkACLs')).toBe(2);
+      // 8 lists of the VPC + the 2 built-in ones, 3 a page at most without pagesize=-1: one call.
+      expect(count('listNetworkACLLists')).toBe(1);
+      expect(count('listNetworkACLs')).toBe(1);
 
       const volumeIds: string[] = [];
       for (let i = 0; i < 7; i++) volumeIds.push(resourceIdOf(await t.createVolume({ name: `v${i}`, sizeGb: 2, type: 'SATA' })));
       const byIds = calls(small);
       expect((await t.listVolumes({ ids: volumeIds })).map((v) => v.name).sort()).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
-      expect(byIds('listVolumes')).toBe(3);
+      expect(byIds('listVolumes')).toBe(1);
 
       const raw = rawClient(small, small.admin);
       expect(await failure(raw.call('listZones', { page: '1' }))).toMatchObject({ code: 'BAD_USER_INPUT', upstream: { status: 431 } });
       expect(await failure(raw.call('listZones', { page: '1', pagesize: '4' }))).toMatchObject({ upstream: { status: 431 } });
+      expect(await failure(raw.call('listZones', { page: '1', pagesize: '-1' }))).toMatchObject({ upstream: { status: 431 } });
       expect(await raw.call('listZones', { page: '9', pagesize: '3' })).toEqual({ count: 2 });
       expect(await raw.call('listZones', { name: 'nowhere' })).toEqual({});
     } finally {
       await small.close();
+    }
+  });
+
+  it('follows pages from a server that caps a list asked for every item', async () => {
+    const capping = await startCloudStackSimulator({ timeScale: 0, defaultPageSize: 3, unlimitedPageSize: false });
+    try {
+      const cappingDriver = makeDriver(capping.endpoint('dc-capping', 'cs-capping'));
+      const t = cappingDriver.tenant((await cappingDriver.admin().provisionTenant({ name: 'ct_capped', userName: 'capped' })).credentials);
+      await environment(t, 'capped', '10.15.0.0/16', '10.15.1.0/24');
+      const volumeIds: string[] = [];
+      for (let i = 0; i < 7; i++) volumeIds.push(resourceIdOf(await t.createVolume({ name: `v${i}`, sizeGb: 2, type: 'SATA' })));
+      const byIds = calls(capping);
+      expect((await t.listVolumes({ ids: volumeIds })).map((v) => v.name).sort()).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
+      // 3, then pages 2 and 3 of 3.
+      expect(byIds('listVolumes')).toBe(3);
+    } finally {
+      await capping.close();
     }
   });
 });

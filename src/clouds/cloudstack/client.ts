@@ -132,8 +132,9 @@ export class CloudStackClient {
   }
 
   /**
-   * Every item of a list: the first call without paging parameters (the server caps it at its
-   * own page size), then `page=2…` with that page size until `count` items are in.
+   * Every item of a list: one call with `pagesize=-1`, which a server answers with every item
+   * (reference §7), whatever its page size. A server that caps the answer anyway is asked on,
+   * `page=2…` with the size it answered, until `count` items are in.
    */
   async list<T>(command: string, params: Params, itemKey: string): Promise<T[]> {
     if (this.reads) {
@@ -174,7 +175,7 @@ export class CloudStackClient {
   }
 
   private async listAll<T>(command: string, params: Params, itemKey: string): Promise<T[]> {
-    const first = await this.call(command, params);
+    const first = await this.call(command, { ...params, pagesize: '-1' });
     const items = ((first[itemKey] as T[] | undefined) ?? []).slice();
     const count = typeof first.count === 'number' ? first.count : items.length;
     const pagesize = items.length;

@@ -9,8 +9,9 @@ import { CloudStackTenantDriver } from './tenant';
 
 /**
  * The CloudStack driver (shared/reference/cloudstack-api.md). Upstream calls per operation,
- * "+ pages" meaning one more call per server page beyond the first (default.page.size, 500
- * on a stock server), "+ polls" one queryAsyncJobResult per poll of a job the driver waits
+ * "+ pages" meaning one more call per page beyond the first from a server that caps a list
+ * even when asked for every item (`pagesize=-1`; a stock server does not), "+ polls" one
+ * queryAsyncJobResult per poll of a job the driver waits
  * for itself, and "(cached)" zone/offering look-ups made once per few minutes per datacenter:
  *
  * | operation | calls |

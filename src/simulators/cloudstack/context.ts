@@ -56,6 +56,8 @@ export class Sim {
 export interface SimSettings {
   /** `default.page.size`: largest page and the cap of unpaged lists. */
   defaultPageSize: number;
+  /** `pagesize=-1` answers every item (else it is capped like an unpaged list). */
+  unlimitedPageSize: boolean;
   /** Idle lifetime of a login session, s. */
   sessionTimeoutSec: number;
   /** `allow.user.expunge.recover.vm`. */
@@ -162,7 +164,7 @@ export class Ctx {
     }
     let offset = 0;
     let size = cap;
-    if (pagesize === -1 && page === undefined) size = Number.POSITIVE_INFINITY;
+    if (pagesize === -1 && page === undefined) size = this.sim.settings.unlimitedPageSize ? Number.POSITIVE_INFINITY : cap;
     else if (page !== undefined || pagesize !== undefined) {
       if (page === undefined || pagesize === undefined) throw paramError('"page" and "pagesize" parameters must be specified together');
       if (page < 1 || pagesize < 1) throw paramError('Invalid page or pagesize value: both must be positive');

@@ -46,6 +46,12 @@ export interface CloudStackSimulatorOptions {
   seed?: boolean;
   /** The server's `default.page.size`: the largest page and the cap of unpaged lists. @default 500 */
   defaultPageSize?: number;
+  /**
+   * Whether `pagesize=-1` (without `page`) answers every item, as a stock server does; false
+   * caps it at the page size like an unpaged list (a server or a proxy that does not know it).
+   * @default true
+   */
+  unlimitedPageSize?: boolean;
   /** Idle lifetime of a login session, s. @default 1800 */
   sessionTimeoutSec?: number;
   /** `allow.user.expunge.recover.vm`: users may pass `expunge=true`. @default false (as a stock cloud) */
@@ -170,6 +176,7 @@ class CloudStackHandler implements SimHandler {
 export async function startCloudStackSimulator(options: CloudStackSimulatorOptions = {}): Promise<CloudStackSimulator> {
   const settings: SimSettings = {
     defaultPageSize: options.defaultPageSize ?? 500,
+    unlimitedPageSize: options.unlimitedPageSize ?? true,
     sessionTimeoutSec: options.sessionTimeoutSec ?? 1800,
     allowUserExpunge: options.allowUserExpunge ?? false,
     expungeDelayMs: options.expungeDelayMs ?? 30_000,
