@@ -380,10 +380,24 @@ export function canPin(): boolean {
  * and Redis servers, where they run, with it. Returns what was pinned, for the report.
  */
 export function pinLoadSide(cpu: number): string[] {
+  return placeLoadSide(String(cpu));
+}
+
+/**
+ * Lets this process, PostgreSQL and Redis run on every core again, as before any scenario
+ * pinned them: the processes a later scenario starts inherit this process's cores, and a
+ * scenario that pins nothing (jobs) would otherwise run all of them on one.
+ */
+export function unpinLoadSide(): void {
+  // os.cpus(), not availableParallelism(): a pinned process sees only its own cores.
+  if (canPin()) placeLoadSide(`0-${os.cpus().length - 1}`);
+}
+
+function placeLoadSide(cpus: string): string[] {
   const pinned: string[] = [];
   const pin = (pid: number, what: string) => {
     try {
-      execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+      execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
       pinned.push(what);
     } catch {
       /* not ours to pin */

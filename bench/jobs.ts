@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import Redis from 'ioredis';
 import postgres from 'postgres';
-import { cpuSecondsOf, freshDatabase, gatewayProcess, gqlAt, KINDS, loginAt, median, openWorld, percentile, round, servicesUnreachable, startClouds, type Clouds, type GatewayProcess, type Kind, type World } from './harness';
+import { cpuSecondsOf, freshDatabase, gatewayProcess, gqlAt, KINDS, loginAt, median, openWorld, percentile, round, servicesUnreachable, startClouds, unpinLoadSide, type Clouds, type GatewayProcess, type Kind, type World } from './harness';
 import { ADMIN_LOGIN, ADMIN_PASSWORD } from '../test/support/app';
 import { loadConfig } from '../src/config';
 import { localId } from '../src/graph/node/global-id';
@@ -80,6 +80,8 @@ export async function jobs(options: JobsOptions = {}): Promise<Record<string, un
   const workerCount = options.workers ?? 2;
   const why = await servicesUnreachable(DATABASE_URL, REDIS_URL);
   if (why) return [{ scenario: 'jobs', skipped: why }];
+  // Nothing is pinned here: the gateway, the workers, the simulators and the services share both cores.
+  unpinLoadSide();
 
   const database = await freshDatabase(DATABASE_URL, 'bench_jobs');
   const dbName = database.name;

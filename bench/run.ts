@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { fanout } from './fanout';
-import { canPin } from './harness';
+import { canPin, unpinLoadSide } from './harness';
 import { jobs } from './jobs';
 import { latency } from './latency';
 import { memory } from './memory';
@@ -113,7 +113,7 @@ async function main() {
   const verdicts: Verdict[] = [];
   for (const name of wanted.length ? wanted : Object.keys(SCENARIOS)) {
     const started = Date.now();
-    const rows = await SCENARIOS[name].run();
+    const rows = await SCENARIOS[name].run().finally(unpinLoadSide);
     console.log(`\n${name} (${Math.round((Date.now() - started) / 1000)} s)`);
     console.table(rows);
     verdicts.push(...SCENARIOS[name].verdicts(rows));

@@ -174,7 +174,7 @@ export class JobEngine {
         return undefined;
       });
     } finally {
-      this.held.release(jobId);
+      this.held.release(jobId, held);
     }
     return again;
   }

@@ -44,8 +44,9 @@ export class HeldJobs {
     return job;
   }
 
-  release(jobId: string): void {
-    this.held.delete(jobId);
+  /** Lets go of `job` (what `hold` gave; a later hold of the same id is its own). */
+  release(jobId: string, job: HeldJob): void {
+    if (this.held.get(jobId) === job) this.held.delete(jobId);
     if (this.held.size === 0 && this.renewer) {
       clearInterval(this.renewer);
       this.renewer = null;

@@ -49,7 +49,7 @@ describe('HeldJobs', () => {
   it("answers every held job's check with one read, and each job from its own row", async () => {
     const held = new HeldJobs({ db: counted, log: createLogger('silent') }, WORKER, 30, FRESH_MS);
     const ids = await running(50);
-    for (const id of ids) held.hold(id, false);
+    const mine = ids.map((id) => held.hold(id, false));
     await store.db.update(jobs).set({ cancelRequestedAt: new Date() }).where(eq(jobs.id, ids[7]));
     // The claim's read stands for the first checks: none reads.
     expect(await Promise.all(ids.map((id) => held.cancelRequested(id)))).toEqual(ids.map(() => false));
@@ -66,7 +66,7 @@ describe('HeldJobs', () => {
     await sleep(FRESH_MS + 20);
     expect(await held.cancelRequested(ids[7])).toBe(true);
     expect(sent.select).toBe(1);
-    for (const id of ids) held.release(id);
+    ids.forEach((id, i) => held.release(id, mine[i]));
   });
 
   it("takes what a job's own write found for a read", async () => {
@@ -80,7 +80,7 @@ describe('HeldJobs', () => {
     held.seen(job, true);
     expect(await held.cancelRequested(id)).toBe(true);
     expect(sent.select).toBe(0);
-    held.release(id);
+    held.release(id, job);
   });
 
   it('renews every lease it holds in one statement, and marks lost a job another worker took over', async () => {
@@ -104,7 +104,7 @@ describe('HeldJobs', () => {
     expect(sent.update).toBeLessThanOrEqual(2);
 
     // Released, nothing is renewed any longer.
-    for (const id of ids) held.release(id);
+    ids.forEach((id, i) => held.release(id, mine[i]));
     const after = sent.update;
     await sleep(800);
     expect(sent.update).toBe(after);
