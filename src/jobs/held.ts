@@ -83,40 +83,33 @@ export class HeldJobs {
 
   private async readCancellations(): Promise<void> {
     const at = Date.now();
-    const ids = [...this.held.keys()];
-    if (!ids.length) return;
+    // The holds as they are now: one that ends and is taken again meanwhile is not told of this read.
+    const holds = new Map(this.held);
+    if (!holds.size) return;
     const rows = await this.deps.db
       .select({ id: jobs.id })
       .from(jobs)
-      .where(and(inArray(jobs.id, ids), isNotNull(jobs.cancelRequestedAt)));
-    for (const { id } of rows) {
-      const job = this.held.get(id);
-      if (job) job.cancelRequested = true;
-    }
-    for (const id of ids) {
-      const job = this.held.get(id);
-      if (job && job.readAt < at) job.readAt = at;
-    }
+      .where(and(inArray(jobs.id, [...holds.keys()]), isNotNull(jobs.cancelRequestedAt)));
+    for (const { id } of rows) holds.get(id)!.cancelRequested = true;
+    for (const job of holds.values()) if (job.readAt < at) job.readAt = at;
   }
 
   /** Renews the lease of every held job; one no longer this worker's (taken over) is marked lost. */
   private async renew(): Promise<void> {
-    const ids = [...this.held.keys()];
-    if (!ids.length) return;
+    const holds = new Map(this.held);
+    if (!holds.size) return;
     try {
       const renewed = await this.deps.db
         .update(jobs)
         .set({ lockedUntil: sql`now() + make_interval(secs => ${this.leaseSeconds})` })
-        .where(and(inArray(jobs.id, ids), eq(jobs.lockedBy, this.workerId), eq(jobs.status, 'RUNNING')))
+        .where(and(inArray(jobs.id, [...holds.keys()]), eq(jobs.lockedBy, this.workerId), eq(jobs.status, 'RUNNING')))
         .returning({ id: jobs.id });
       const kept = new Set(renewed.map((r) => r.id));
-      // A job held when the renewal began and still held now, that it did not renew: another worker has it, or it has ended.
-      for (const id of ids) {
-        const job = this.held.get(id);
-        if (job && !kept.has(id)) job.leaseLost = true;
-      }
+      // A hold the renewal did not renew: another worker has the job, or it has ended. A new hold
+      // of the same job, taken while the renewal ran, is not this one and is not marked.
+      for (const [id, job] of holds) if (!kept.has(id)) job.leaseLost = true;
     } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message, jobs: ids.length }, 'job leases not renewed');
+      this.deps.log.warn({ err: (err as Error).message, jobs: holds.size }, 'job leases not renewed');
     }
   }
 }
