@@ -107,9 +107,14 @@ export async function loginAt(url: string, login: string, password: string): Pro
   return (await gqlAt(url, 'mutation($l: String!, $p: String!) { login(login: $l, password: $p) { token } }', { l: login, p: password })).login.token;
 }
 
-/** The environment every benchmark gateway runs with: quiet, no rate limits (one user asking fast), the store under `dataDir`. */
+/**
+ * The environment every benchmark gateway runs with: a deployment's mode (NODE_ENV=production:
+ * none of the test suite's checks, such as freezing shared cloud answers), quiet, no rate
+ * limits (one user asking fast), the store under `dataDir`.
+ */
 export function benchEnv(dataDir: string, secretKey: string, overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return testEnv({
+    NODE_ENV: 'production',
     DATA_DIR: dataDir,
     SECRET_KEY: secretKey,
     REDIS_URL: undefined,
