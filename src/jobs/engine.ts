@@ -147,7 +147,7 @@ export class JobEngine {
     const check = async () => {
       if (held.leaseLost) throw new JobLeaseLost();
       if (this.stopping) throw new WorkerStopping();
-      if (await this.held.cancelRequested(jobId)) throw new JobCancelled();
+      if (await this.held.cancelRequested(held)) throw new JobCancelled();
     };
 
     let again: Redelivery = undefined;

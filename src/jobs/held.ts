@@ -60,13 +60,11 @@ export class HeldJobs {
   }
 
   /**
-   * Whether `jobId` was asked to stop, as read within `freshMs`: by the job's own claim or
+   * Whether the job of `job` (what `hold` gave) was asked to stop, as read within `freshMs`: by the job's own claim or
    * writes, else by a read of every held job's cancellation, the one under way or last made
    * if it began within `freshMs`, or a new one.
    */
-  async cancelRequested(jobId: string): Promise<boolean> {
-    const job = this.held.get(jobId);
-    if (!job) return false;
+  async cancelRequested(job: HeldJob): Promise<boolean> {
     if (!job.cancelRequested && Date.now() - job.readAt >= this.freshMs) {
       if (!this.sweep || Date.now() - this.sweep.at >= this.freshMs) {
         const sweep = { at: Date.now(), done: this.readCancellations() };

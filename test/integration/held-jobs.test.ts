@@ -52,19 +52,19 @@ describe('HeldJobs', () => {
     const mine = ids.map((id) => held.hold(id, false));
     await store.db.update(jobs).set({ cancelRequestedAt: new Date() }).where(eq(jobs.id, ids[7]));
     // The claim's read stands for the first checks: none reads.
-    expect(await Promise.all(ids.map((id) => held.cancelRequested(id)))).toEqual(ids.map(() => false));
+    expect(await Promise.all(mine.map((job) => held.cancelRequested(job)))).toEqual(ids.map(() => false));
     expect(sent.select).toBe(0);
 
     await sleep(FRESH_MS + 20);
-    const answers = await Promise.all(ids.map((id) => held.cancelRequested(id)));
+    const answers = await Promise.all(mine.map((job) => held.cancelRequested(job)));
     expect(answers.filter(Boolean)).toHaveLength(1);
     expect(answers[7]).toBe(true);
     expect(sent.select).toBe(1);
 
     // Checks soon after share that read; a job found cancelled stays so without reading again.
-    expect(await held.cancelRequested(ids[3])).toBe(false);
+    expect(await held.cancelRequested(mine[3])).toBe(false);
     await sleep(FRESH_MS + 20);
-    expect(await held.cancelRequested(ids[7])).toBe(true);
+    expect(await held.cancelRequested(mine[7])).toBe(true);
     expect(sent.select).toBe(1);
     ids.forEach((id, i) => held.release(id, mine[i]));
   });
@@ -75,10 +75,10 @@ describe('HeldJobs', () => {
     const job = held.hold(id, false);
     await sleep(FRESH_MS + 20);
     held.seen(job, false);
-    expect(await held.cancelRequested(id)).toBe(false);
+    expect(await held.cancelRequested(job)).toBe(false);
     expect(sent.select).toBe(0);
     held.seen(job, true);
-    expect(await held.cancelRequested(id)).toBe(true);
+    expect(await held.cancelRequested(job)).toBe(true);
     expect(sent.select).toBe(0);
     held.release(id, job);
   });
@@ -108,5 +108,24 @@ describe('HeldJobs', () => {
     const after = sent.update;
     await sleep(800);
     expect(sent.update).toBe(after);
+  });
+
+  it('keeps watching a job taken again when the hold before ends', async () => {
+    const held = new HeldJobs({ db: counted, log: createLogger('silent') }, WORKER, 1, FRESH_MS);
+    const [id] = await running(1);
+    await store.db.update(jobs).set({ lockedUntil: sql`now() - interval '1 second'` }).where(eq(jobs.id, id));
+    const first = held.hold(id, false);
+    const again = held.hold(id, false);
+    // The first attempt ends after the second took the job: the second is still held.
+    held.release(id, first);
+    await store.db.update(jobs).set({ cancelRequestedAt: new Date() }).where(eq(jobs.id, id));
+    await sleep(FRESH_MS + 20);
+    expect(await held.cancelRequested(again)).toBe(true);
+    // Its lease is renewed (it had run out), and it is not taken for lost.
+    const leaseEnd = async () => (await store.db.select({ lockedUntil: jobs.lockedUntil }).from(jobs).where(eq(jobs.id, id)))[0].lockedUntil!.getTime();
+    for (const deadline = Date.now() + 2000; (await leaseEnd()) < Date.now() && Date.now() < deadline; ) await sleep(50);
+    expect(await leaseEnd()).toBeGreaterThan(Date.now());
+    expect(again.leaseLost).toBe(false);
+    held.release(id, again);
   });
 });
