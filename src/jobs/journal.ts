@@ -32,9 +32,10 @@ export interface JobRun {
  * Poll policy while a job waits for the cloud: quick first, then every 2 s, until the job's
  * deadline. While the cloud reports progress, the next poll aims at the end that the progress
  * so far foretells, so a job learns of the end about when it comes, with fewer polls than the
- * doubling needs: never later than 2 s. Work whose cloud tells no progress (CloudStack's jobs)
- * is polled the same way, aimed at the end that work of its kind in that datacenter took lately
- * (`TypicalDurations`); it doubles until one ended. A poll that comes at the foretold end and
+ * doubling needs: never later than 2 s. Work whose cloud tells no progress (CloudStack's jobs),
+ * or has told none yet (the first polls of a Nova build), is polled the same way, aimed at the
+ * end that work of its kind in that datacenter took lately (`TypicalDurations`); it doubles
+ * until one ended. A poll that comes at the foretold end and
  * finds the work still under way is followed by one 100 ms later, then 200, 400…: a foretold
  * end a little early costs a tenth of a second, not a whole 2 s poll, and a cloud stuck at
  * 99 % is asked ever less often, up to every 2 s.
@@ -50,24 +51,23 @@ const TYPICAL_WEIGHT = 0.25;
 /**
  * How long work of a kind (a job kind in a datacenter) took lately, as a moving average of the
  * durations its polls saw end (each the middle of the last poll that found the work under way
- * and the one that found it done, where the end lies), and whether its cloud told progress:
- * what a poll of work without progress aims at.
+ * and the one that found it done, where the end lies): what a poll aims at while nothing
+ * better foretells the end (work whose cloud tells no progress, or has told none yet).
  */
 export class TypicalDurations {
-  private readonly byKey = new Map<string, { ms: number; progress: boolean }>();
+  private readonly byKey = new Map<string, number>();
 
   constructor(private readonly maxKeys = 1000) {}
 
-  /** The typical duration of work of `key` whose cloud tells no progress; undefined when unknown or when it does. */
-  withoutProgress(key: string): number | undefined {
-    const typical = this.byKey.get(key);
-    return typical && !typical.progress ? typical.ms : undefined;
+  /** The typical duration of work of `key`, ms; undefined while none has been seen to end. */
+  of(key: string): number | undefined {
+    return this.byKey.get(key);
   }
 
-  record(key: string, ms: number, progress: boolean): void {
+  record(key: string, ms: number): void {
     const before = this.byKey.get(key);
     if (before === undefined && this.byKey.size >= this.maxKeys) this.byKey.delete(this.byKey.keys().next().value!);
-    this.byKey.set(key, { ms: before === undefined ? ms : before.ms + (ms - before.ms) * TYPICAL_WEIGHT, progress });
+    this.byKey.set(key, before === undefined ? ms : before + (ms - before) * TYPICAL_WEIGHT);
   }
 }
 
@@ -415,13 +415,12 @@ export class JobJournal {
     const kind = `${datacenter}:${job.kind}`;
     let delay = FIRST_POLL_MS;
     let last = -1;
-    let sawProgress = false;
     /** When the last poll found the work under way (ms since it began): the end lies after it. */
     let pendingAt = 0;
     /** Polls that came at the foretold end and found the work still under way, one after another. */
     let misses = 0;
-    // Work whose cloud tells no progress is first asked about when such work ended lately; other work at once.
-    const typical = this.typical.withoutProgress(kind);
+    // Work of a kind seen to end lately is first asked about when such work ended (at most the longest poll); other work at once.
+    const typical = this.typical.of(kind);
     let next = typical === undefined ? { ms: 0, atEnd: false } : pollDelay(typical - (Date.now() - since), 0, delay);
     for (;;) {
       if (next.ms > 0) {
@@ -435,18 +434,17 @@ export class JobJournal {
       const status = await reader.pollOperation(handle);
       if (status.done) {
         if (!status.ok) throw new CloudError(status.error.code, status.error.message, status.error.upstream, datacenter);
-        if (began !== null) this.typical.record(kind, (pendingAt + asked) / 2, sawProgress);
+        if (began !== null) this.typical.record(kind, (pendingAt + asked) / 2);
         return status.resourceId ?? fallbackId;
       }
       pendingAt = asked;
-      sawProgress ||= status.progress > 0;
       misses = next.atEnd ? misses + 1 : 0;
       if (status.progress !== last) {
         last = status.progress;
         await event(Math.min(99, Math.max(1, Math.round(status.progress))), message);
       }
       const elapsed = Date.now() - since;
-      const typicalMs = this.typical.withoutProgress(kind);
+      const typicalMs = this.typical.of(kind);
       const remaining = status.progress > 0 ? remainingByProgress(status.progress, elapsed) : typicalMs === undefined ? undefined : typicalMs - elapsed;
       next = pollDelay(remaining, misses, delay);
       delay = Math.min(MAX_POLL_MS, delay * 2);

@@ -43,33 +43,27 @@ describe('the poll aimed at the foretold end', () => {
 describe('typical durations', () => {
   it('start at the first duration seen, then move a quarter of the way to each new one', () => {
     const typical = new TypicalDurations();
-    expect(typical.withoutProgress('cs1:createInstance')).toBeUndefined();
-    typical.record('cs1:createInstance', 3000, false);
-    expect(typical.withoutProgress('cs1:createInstance')).toBe(3000);
-    typical.record('cs1:createInstance', 7000, false);
-    expect(typical.withoutProgress('cs1:createInstance')).toBe(4000);
+    expect(typical.of('cs1:createInstance')).toBeUndefined();
+    typical.record('cs1:createInstance', 3000);
+    expect(typical.of('cs1:createInstance')).toBe(3000);
+    typical.record('cs1:createInstance', 7000);
+    expect(typical.of('cs1:createInstance')).toBe(4000);
     // Another kind or datacenter is its own.
-    expect(typical.withoutProgress('cs2:createInstance')).toBeUndefined();
-  });
-
-  it('are not used for work whose cloud tells progress (its progress aims the polls)', () => {
-    const typical = new TypicalDurations();
-    typical.record('os1:createInstance', 3000, true);
-    expect(typical.withoutProgress('os1:createInstance')).toBeUndefined();
+    expect(typical.of('cs2:createInstance')).toBeUndefined();
   });
 
   it('keep at most their limit of kinds, forgetting the oldest', () => {
     const typical = new TypicalDurations(2);
-    typical.record('a', 1, false);
-    typical.record('b', 2, false);
-    typical.record('c', 3, false);
-    expect([typical.withoutProgress('a'), typical.withoutProgress('b'), typical.withoutProgress('c')]).toEqual([undefined, 2, 3]);
+    typical.record('a', 1);
+    typical.record('b', 2);
+    typical.record('c', 3);
+    expect([typical.of('a'), typical.of('b'), typical.of('c')]).toEqual([undefined, 2, 3]);
   });
 
   it("are the process's, per database: every journal of an app learns from the same jobs, another app's are its own", () => {
     const db = {} as Db;
-    typicalDurationsOf(db).record('cs1:createInstance', 3000, false);
-    expect(typicalDurationsOf(db).withoutProgress('cs1:createInstance')).toBe(3000);
-    expect(typicalDurationsOf({} as Db).withoutProgress('cs1:createInstance')).toBeUndefined();
+    typicalDurationsOf(db).record('cs1:createInstance', 3000);
+    expect(typicalDurationsOf(db).of('cs1:createInstance')).toBe(3000);
+    expect(typicalDurationsOf({} as Db).of('cs1:createInstance')).toBeUndefined();
   });
 });
