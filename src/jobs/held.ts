@@ -33,9 +33,15 @@ export class HeldJobs {
     private readonly freshMs: number,
   ) {}
 
-  /** Holds `jobId` from now (just claimed: `cancelRequested` as the claim read it) until `release`. */
+  /**
+   * Holds `jobId` from now (just claimed: `cancelRequested` as the claim read it) until
+   * `release`. A hold of the same job still under way lost its lease (the claim could not
+   * have taken the job otherwise): it lets go at its next check.
+   */
   hold(jobId: string, cancelRequested: boolean): HeldJob {
     const job: HeldJob = { leaseLost: false, cancelRequested, readAt: Date.now() };
+    const before = this.held.get(jobId);
+    if (before) before.leaseLost = true;
     this.held.set(jobId, job);
     if (!this.renewer) {
       this.renewer = setInterval(() => void this.renew(), Math.max(200, (this.leaseSeconds * 1000) / 3));
@@ -60,9 +66,9 @@ export class HeldJobs {
   }
 
   /**
-   * Whether the job of `job` (what `hold` gave) was asked to stop, as read within `freshMs`: by the job's own claim or
-   * writes, else by a read of every held job's cancellation, the one under way or last made
-   * if it began within `freshMs`, or a new one.
+   * Whether the job of `job` (what `hold` gave) was asked to stop, as read within `freshMs`:
+   * by the job's own claim or writes, else by a read of every held job's cancellation, the
+   * one under way or last made if it began within `freshMs`, or a new one.
    */
   async cancelRequested(job: HeldJob): Promise<boolean> {
     if (!job.cancelRequested && Date.now() - job.readAt >= this.freshMs) {

@@ -116,6 +116,8 @@ describe('HeldJobs', () => {
     await store.db.update(jobs).set({ lockedUntil: sql`now() - interval '1 second'` }).where(eq(jobs.id, id));
     const first = held.hold(id, false);
     const again = held.hold(id, false);
+    // The second claim could only take the job once the first's lease ran out: the first lets go.
+    expect(first.leaseLost).toBe(true);
     // The first attempt ends after the second took the job: the second is still held.
     held.release(id, first);
     await store.db.update(jobs).set({ cancelRequestedAt: new Date() }).where(eq(jobs.id, id));
