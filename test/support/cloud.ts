@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { CatalogReader, Operation, TenantCredentials, TenantDriver } from '../../src/clouds/driver';
 import type { ReadHorizon } from '../../src/clouds/read-horizon';
@@ -24,6 +26,9 @@ export interface Tenant {
   tenancy: Record<Cloud, string>;
 }
 
+/** The console's estate view (`operations/console.graphql`). */
+export const CONSOLE_QUERY = fs.readFileSync(path.resolve(__dirname, '..', '..', 'operations', 'console.graphql'), 'utf8');
+
 export interface CloudFixture {
   gw: TestGateway;
   admin: string;
@@ -35,6 +40,10 @@ export interface CloudFixture {
   ok<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T>;
   /** Calls per operation a simulator answered since the last `resetStats`. */
   stats(cloud: Cloud): Promise<{ total: number; operations: Record<string, number> }>;
+  /** Calls both simulators answered since the last `resetStats`. */
+  totalCalls(): Promise<number>;
+  /** The console query's answer as the tenant, its body's text; fails on any error. */
+  consoleText(tenant: Tenant): Promise<string>;
   resetStats(): Promise<void>;
   /** Sets (or with `{}` clears) a simulator's injected faults. */
   faults(cloud: Cloud, faults: Record<string, unknown>): Promise<void>;
@@ -91,6 +100,16 @@ export function useCloudGateway(env: Record<string, string | undefined> = {}): C
     f.bob = await tenant(ok, f.datacenter, 'bob');
     f.simUrl = (cloud) => (cloud === 'OPENSTACK' ? gw!.simulators!.openstack : gw!.simulators!.cloudstack);
     f.stats = async (cloud) => (await (await fetch(`${f.simUrl!(cloud)}/_sim/stats`)).json()) as never;
+    f.totalCalls = async () => {
+      let sum = 0;
+      for (const cloud of CLOUDS) sum += (await f.stats!(cloud)).total;
+      return sum;
+    };
+    f.consoleText = async (tenant) => {
+      const res = await gw!.gql(CONSOLE_QUERY, {}, { token: tenant.token });
+      if (res.errors?.length) throw new Error(res.text);
+      return res.text;
+    };
     f.resetStats = async () => {
       await Promise.all(CLOUDS.map((c) => fetch(`${f.simUrl!(c)}/_sim/reset`, { method: 'POST' })));
     };

@@ -13,6 +13,7 @@ import type {
   VolumeBackup,
 } from '../../clouds/driver';
 import type { ReadHorizon } from '../../clouds/read-horizon';
+import type { CloudRead } from './read-ahead';
 
 /**
  * One tenancy's loaders for one request: every id or parent id a level of the query asks for
@@ -51,41 +52,67 @@ export class TenancyLoaders {
   ) {
     this.driver = tenant.snapshot();
     // Every loader reads through `this.driver` when it runs: `clear()` swaps in a new snapshot.
-    this.networks = byIds((ids) => this.driver.listNetworks({ ids }), (n) => n.id);
-    this.subnets = byIds((ids) => this.driver.listSubnets({ ids }), (s) => s.id);
-    this.instances = byIds((ids) => this.driver.listInstances({ ids }), (i) => i.id);
-    this.volumes = byIds((ids) => this.driver.listVolumes({ ids }), (v) => v.id);
-    this.backups = byIds((ids) => this.driver.listBackups({ ids }), (b) => b.id);
-    this.floatingIps = byIds((ids) => this.driver.listFloatingIps({ ids }), (f) => f.id);
-    this.securityGroups = byIds((ids) => this.driver.listSecurityGroups({ ids }), (g) => g.id);
-    this.keyPairs = byIds((ids) => this.driver.listKeyPairs({ ids }), (k) => k.name);
-    this.ipAvailability = byIds((ids) => this.driver.ipAvailability(ids), (a) => a.networkId);
+    // A whole list of the collection under way (read ahead, or asked for by a field) answers
+    // its loads too, filtered here, instead of a call of their own.
+    this.networks = this.byIds('networks', (ids) => this.driver.listNetworks({ ids }), (n) => n.id);
+    this.subnets = this.byIds('subnets', (ids) => this.driver.listSubnets({ ids }), (s) => s.id);
+    this.instances = this.byIds('instances', (ids) => this.driver.listInstances({ ids }), (i) => i.id);
+    this.volumes = this.byIds('volumes', (ids) => this.driver.listVolumes({ ids }), (v) => v.id);
+    this.backups = this.byIds('backups', (ids) => this.driver.listBackups({ ids }), (b) => b.id);
+    this.floatingIps = this.byIds('floatingIps', (ids) => this.driver.listFloatingIps({ ids }), (f) => f.id);
+    this.securityGroups = this.byIds('securityGroups', (ids) => this.driver.listSecurityGroups({ ids }), (g) => g.id);
+    this.keyPairs = this.byIds('keyPairs', (ids) => this.driver.listKeyPairs({ ids }), (k) => k.name);
+    this.ipAvailability = byIds(null, (ids) => this.driver.ipAvailability(ids), (a) => a.networkId);
 
-    this.subnetsOfNetwork = byParents(
-      (parentIds) => this.driver.listSubnets({ parentIds }).then((list) => this.prime(this.subnets, list, (s) => s.id)),
-      (s) => [s.networkId],
-    );
-    this.instancesOfNetwork = byParents(
-      (parentIds) => this.driver.listInstances({ parentIds }).then((list) => this.prime(this.instances, list, (i) => i.id)),
+    this.subnetsOfNetwork = this.byParents('subnets', (parentIds) => this.driver.listSubnets({ parentIds }), this.subnets, (s) => s.id, (s) => [s.networkId]);
+    this.instancesOfNetwork = this.byParents(
+      'instances',
+      (parentIds) => this.driver.listInstances({ parentIds }),
+      this.instances,
+      (i) => i.id,
       (i) => i.addresses.map((a) => a.networkId),
     );
-    this.volumesOfInstance = byParents(
-      (parentIds) => this.driver.listVolumes({ parentIds }).then((list) => this.prime(this.volumes, list, (v) => v.id)),
-      (v) => (v.instanceId ? [v.instanceId] : []),
+    this.volumesOfInstance = this.byParents('volumes', (parentIds) => this.driver.listVolumes({ parentIds }), this.volumes, (v) => v.id, (v) =>
+      v.instanceId ? [v.instanceId] : [],
     );
-    this.backupsOfVolume = byParents(
-      (parentIds) => this.driver.listBackups({ parentIds }).then((list) => this.prime(this.backups, list, (b) => b.id)),
-      (b) => [b.volumeId],
-    );
-    this.floatingIpsOfInstance = byParents(
-      (parentIds) => this.driver.listFloatingIps({ parentIds }).then((list) => this.prime(this.floatingIps, list, (f) => f.id)),
-      (f) => (f.instanceId ? [f.instanceId] : []),
+    this.backupsOfVolume = this.byParents('backups', (parentIds) => this.driver.listBackups({ parentIds }), this.backups, (b) => b.id, (b) => [b.volumeId]);
+    this.floatingIpsOfInstance = this.byParents('floatingIps', (parentIds) => this.driver.listFloatingIps({ parentIds }), this.floatingIps, (f) => f.id, (f) =>
+      f.instanceId ? [f.instanceId] : [],
     );
   }
+
+  /**
+   * Starts now the reads of these collections (and the quota), each once per request as the
+   * fields that need them would: what a query selects below a level is known before its parents
+   * answer (`readsBelow`), so its cloud reads run beside each other, not level after level.
+   * A read that fails is not kept: the field that needs it asks again, and reports its error.
+   */
+  readAhead(reads: Iterable<CloudRead>): void {
+    for (const read of reads) {
+      const started = read === 'quota' ? this.quota() : read in this.wholeLists ? this.wholeLists[read as WholeList]() : null;
+      void started?.catch(() => undefined);
+    }
+  }
+
+  /** The whole lists, by what `readAhead` is asked for. */
+  private readonly wholeLists: Record<WholeList, () => Promise<unknown[]>> = {
+    networks: () => this.allNetworks(),
+    subnets: () => this.allSubnets(),
+    instances: () => this.allInstances(),
+    volumes: () => this.allVolumes(),
+    backups: () => this.allBackups(),
+    floatingIps: () => this.allFloatingIps(),
+    securityGroups: () => this.allSecurityGroups(),
+    keyPairs: () => this.allKeyPairs(),
+  };
 
   /** Every network of the tenancy (one driver call per request). */
   allNetworks(): Promise<Network[]> {
     return this.all('networks', () => this.driver.listNetworks(), this.networks, (n) => n.id);
+  }
+
+  allSubnets(): Promise<Subnet[]> {
+    return this.all('subnets', () => this.driver.listSubnets(), this.subnets, (s) => s.id);
   }
 
   allInstances(): Promise<Instance[]> {
@@ -155,29 +182,60 @@ export class TenancyLoaders {
     return pending;
   }
 
+  /** N ids → one list call, or the whole list under way; a missing id answers null. */
+  private byIds<T>(key: WholeList, list: (ids: string[]) => Promise<T[]>, idOf: (item: T) => string): DataLoader<string, T | null> {
+    return byIds(() => this.everything.get(key) as Promise<T[]> | undefined, list, idOf);
+  }
+
+  /** N parent ids → one list call (its items primed in `byId`), or the whole list under way. */
+  private byParents<T>(
+    key: WholeList,
+    list: (parentIds: string[]) => Promise<T[]>,
+    byId: DataLoader<string, T | null>,
+    idOf: (item: T) => string,
+    parentsOf: (item: T) => string[],
+  ): DataLoader<string, T[]> {
+    return byParents(
+      () => this.everything.get(key) as Promise<T[]> | undefined,
+      (parentIds) => list(parentIds).then((items) => this.prime(byId, items, idOf)),
+      parentsOf,
+    );
+  }
+
   private prime<T>(loader: DataLoader<string, T | null>, items: T[], idOf: (item: T) => string): T[] {
     for (const item of items) loader.prime(idOf(item), item);
     return items;
   }
 }
 
-/** N ids → one list call; a missing id answers null. */
-function byIds<T>(list: (ids: string[]) => Promise<T[]>, idOf: (item: T) => string): DataLoader<string, T | null> {
+type WholeList = Exclude<CloudRead, 'quota' | 'flavors' | 'images' | 'zones'>;
+
+/**
+ * N ids → one list call; a missing id answers null. With the whole list under way (`whole`),
+ * the ids are looked up in it, and only those it lacks are asked of the cloud.
+ */
+function byIds<T>(
+  whole: (() => Promise<T[]> | undefined) | null,
+  list: (ids: string[]) => Promise<T[]>,
+  idOf: (item: T) => string,
+): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(
     async (ids) => {
-      const items = await list([...ids]);
-      const found = new Map(items.map((item) => [idOf(item), item]));
+      const all = whole?.();
+      const found = new Map((all ? await all : []).map((item) => [idOf(item), item]));
+      const missing = ids.filter((id) => !found.has(id));
+      if (missing.length) for (const item of await list(missing)) found.set(idOf(item), item);
       return ids.map((id) => found.get(id) ?? null);
     },
     { maxBatchSize: 500 },
   );
 }
 
-/** N parent ids → one list call; each parent gets its children (an item may have several parents). */
-function byParents<T>(list: (parentIds: string[]) => Promise<T[]>, parentsOf: (item: T) => string[]): DataLoader<string, T[]> {
+/** N parent ids → one list call (or the whole list under way); each parent gets its children (an item may have several parents). */
+function byParents<T>(whole: () => Promise<T[]> | undefined, list: (parentIds: string[]) => Promise<T[]>, parentsOf: (item: T) => string[]): DataLoader<string, T[]> {
   return new DataLoader<string, T[]>(
     async (parentIds) => {
-      const items = await list([...parentIds]);
+      const items = await (whole() ?? list([...parentIds]));
       const children = new Map<string, T[]>(parentIds.map((id) => [id, []]));
       for (const item of items) {
         for (const parent of new Set(parentsOf(item))) children.get(parent)?.push(item);

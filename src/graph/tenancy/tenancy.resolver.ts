@@ -1,4 +1,5 @@
-import { Args, ArgsType, Ctx, Field, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, ArgsType, Ctx, Field, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import { notFound } from '../../errors';
 import type { Context } from '../context';
 import { Datacenter } from '../datacenter/datacenter.type';
@@ -11,6 +12,7 @@ import { SecurityGroup, SecurityGroupConnection } from '../security-group/securi
 import { User } from '../user/user.type';
 import { Volume, VolumeConnection, VolumeStatus } from '../volume/volume.type';
 import { Quota } from './quota.type';
+import { readsBelow, startReads } from './read-ahead';
 import { listPage, ResourceListArgs } from './resource-list';
 import type { TenantScope } from './tenancy.scope';
 import { Tenancy } from './tenancy.type';
@@ -64,62 +66,67 @@ export class TenancyResolver {
 
   @FieldResolver(() => Quota, { nullable: true, description: 'Limits and use in the datacenter.' })
   async quota(@Root() tenancy: Tenancy, @Ctx() ctx: Context): Promise<Quota | null> {
-    const scope = await scopeOf(tenancy, ctx);
+    const scope = await scopeOf(tenancy, ctx, null);
     return scope ? Quota.from(await scope.loaders.quota()) : null;
   }
 
   @FieldResolver(() => NetworkConnection, { nullable: true })
-  async networks(@Root() tenancy: Tenancy, @Args() args: NetworkListArgs, @Ctx() ctx: Context) {
-    const scope = await scopeOf(tenancy, ctx);
+  async networks(@Root() tenancy: Tenancy, @Args() args: NetworkListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    const scope = await scopeOf(tenancy, ctx, info);
     if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allNetworks()).map((m) => Network.from(scope, m)), args);
   }
 
   @FieldResolver(() => InstanceConnection, { nullable: true })
-  async instances(@Root() tenancy: Tenancy, @Args() args: InstanceListArgs, @Ctx() ctx: Context) {
-    const scope = await scopeOf(tenancy, ctx);
+  async instances(@Root() tenancy: Tenancy, @Args() args: InstanceListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    const scope = await scopeOf(tenancy, ctx, info);
     if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allInstances()).map((m) => Instance.from(scope, m)), args);
   }
 
   @FieldResolver(() => VolumeConnection, { nullable: true })
-  async volumes(@Root() tenancy: Tenancy, @Args() args: VolumeListArgs, @Ctx() ctx: Context) {
-    const scope = await scopeOf(tenancy, ctx);
+  async volumes(@Root() tenancy: Tenancy, @Args() args: VolumeListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    const scope = await scopeOf(tenancy, ctx, info);
     if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allVolumes()).map((m) => Volume.from(scope, m)), args);
   }
 
   @FieldResolver(() => VolumeBackupConnection, { nullable: true })
-  async backups(@Root() tenancy: Tenancy, @Args() args: BackupListArgs, @Ctx() ctx: Context) {
-    const scope = await scopeOf(tenancy, ctx);
+  async backups(@Root() tenancy: Tenancy, @Args() args: BackupListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    const scope = await scopeOf(tenancy, ctx, info);
     if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allBackups()).map((m) => VolumeBackup.from(scope, m)), args);
   }
 
   @FieldResolver(() => FloatingIpConnection, { nullable: true })
-  async floatingIps(@Root() tenancy: Tenancy, @Args() args: FloatingIpListArgs, @Ctx() ctx: Context) {
-    const scope = await scopeOf(tenancy, ctx);
+  async floatingIps(@Root() tenancy: Tenancy, @Args() args: FloatingIpListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    const scope = await scopeOf(tenancy, ctx, info);
     if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allFloatingIps()).map((m) => FloatingIp.from(scope, m)), args);
   }
 
   @FieldResolver(() => SecurityGroupConnection, { nullable: true })
-  async securityGroups(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context) {
-    const scope = await scopeOf(tenancy, ctx);
+  async securityGroups(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    const scope = await scopeOf(tenancy, ctx, info);
     if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allSecurityGroups()).map((m) => SecurityGroup.from(scope, m)), args);
   }
 
   @FieldResolver(() => KeyPairConnection, { nullable: true })
-  async keyPairs(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context) {
-    const scope = await scopeOf(tenancy, ctx);
+  async keyPairs(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    const scope = await scopeOf(tenancy, ctx, info);
     if (!scope) return listPage([], args);
     return listPage((await scope.loaders.allKeyPairs()).map((m) => KeyPair.from(scope, m)), args);
   }
 }
 
-/** The tenancy's scope, or null when it is not ACTIVE (nothing to read in its cloud). */
-async function scopeOf(tenancy: Tenancy, ctx: Context): Promise<TenantScope | null> {
+/**
+ * The tenancy's scope, or null when it is not ACTIVE (nothing to read in its cloud). The cloud
+ * reads of the fields below `info`'s start at once, beside this field's own.
+ */
+async function scopeOf(tenancy: Tenancy, ctx: Context, info: GraphQLResolveInfo | null): Promise<TenantScope | null> {
   if (tenancy.row.status !== 'ACTIVE') return null;
-  return ctx.services.tenancies.scope(ctx.viewer!, tenancy.row.id);
+  const scope = await ctx.services.tenancies.scope(ctx.viewer!, tenancy.row.id);
+  if (info) startReads(scope, ctx, readsBelow(info));
+  return scope;
 }
