@@ -29,6 +29,8 @@ export interface CatalogSync {
  */
 export class CatalogService {
   private readonly cache = new Map<string, Promise<unknown>>();
+  /** What of `cache` has come in, for the look-ups that need no promise (`zonesAtOnce`…). */
+  private readonly settled = new Map<string, unknown>();
 
   constructor(private readonly deps: Pick<AppDeps, 'db' | 'rows'>) {}
 
@@ -61,6 +63,7 @@ export class CatalogService {
   /** After a write of the datacenter's catalogue rows: this request's copy and every process's. */
   private async changed(datacenterId: string): Promise<void> {
     this.cache.delete(`${datacenterId}:overlay`);
+    this.settled.delete(`${datacenterId}:overlay`);
     await catalogueChanged(this.deps, datacenterId);
   }
 
@@ -134,13 +137,39 @@ export class CatalogService {
   /** After a change of the catalogue (a new flavor, an image sync). */
   forget(dc: DatacenterRow): void {
     for (const key of [...this.cache.keys()]) if (key.startsWith(`${dc.id}:`)) this.cache.delete(key);
+    for (const key of [...this.settled.keys()]) if (key.startsWith(`${dc.id}:`)) this.settled.delete(key);
+  }
+
+  /** This request's zones, at once when they are in (no promise), else their promise. */
+  zonesAtOnce(dc: DatacenterRow, reader: CatalogReader): Zone[] | Promise<Zone[]> {
+    return this.atOnce(`${dc.id}:zones`, () => this.zones(dc, reader));
+  }
+
+  flavorsAtOnce(dc: DatacenterRow, reader: CatalogReader): Flavor[] | Promise<Flavor[]> {
+    return this.atOnce(`${dc.id}:flavors`, () => this.flavors(dc, reader));
+  }
+
+  imagesAtOnce(dc: DatacenterRow, reader: CatalogReader): Image[] | Promise<Image[]> {
+    return this.atOnce(`${dc.id}:images`, () => this.images(dc, reader));
+  }
+
+  overlayAtOnce(dc: DatacenterRow): ImageOverlay | Promise<ImageOverlay> {
+    return this.atOnce(`${dc.id}:overlay`, () => this.overlay(dc));
+  }
+
+  private atOnce<T>(key: string, pending: () => Promise<T>): T | Promise<T> {
+    return this.settled.has(key) ? (this.settled.get(key) as T) : pending();
   }
 
   private once<T>(key: string, load: () => Promise<T>): Promise<T> {
     let pending = this.cache.get(key) as Promise<T> | undefined;
     if (!pending) {
-      pending = load();
-      pending.catch(() => this.cache.delete(key));
+      const started = load();
+      pending = started;
+      started.then(
+        (value) => this.cache.get(key) === started && this.settled.set(key, value),
+        () => this.cache.get(key) === started && this.cache.delete(key),
+      );
       this.cache.set(key, pending);
     }
     return pending;

@@ -1,23 +1,37 @@
 import type { Context } from '../context';
+import { mapMaybe } from '../tenancy/tenancy.loaders';
 import type { TenantScope } from '../tenancy/tenancy.scope';
 import { Flavor, Image, Zone } from './catalog.type';
 
-/** A resource's zone from the datacenter's zone list (one call per request and datacenter). */
-export async function zoneOf(scope: TenantScope, zoneId: string | null, ctx: Context): Promise<Zone | null> {
+/*
+ * A resource's zone, flavor or image from the datacenter's lists (one call each per request and
+ * datacenter); once the list is in, at once, without a promise.
+ */
+
+export function zoneOf(scope: TenantScope, zoneId: string | null, ctx: Context): Zone | null | Promise<Zone | null> {
   if (!zoneId) return null;
-  const zone = (await ctx.services.catalog.zones(scope.datacenter, scope.driver)).find((z) => z.id === zoneId || z.name === zoneId);
-  return Zone.from(zone ?? { id: zoneId, name: zoneId, available: false });
+  return mapMaybe(ctx.services.catalog.zonesAtOnce(scope.datacenter, scope.driver), (zones) => {
+    const zone = zones.find((z) => z.id === zoneId || z.name === zoneId);
+    return Zone.from(zone ?? { id: zoneId, name: zoneId, available: false });
+  });
 }
 
-export async function flavorOf(scope: TenantScope, flavorId: string | null, ctx: Context): Promise<Flavor | null> {
+export function flavorOf(scope: TenantScope, flavorId: string | null, ctx: Context): Flavor | null | Promise<Flavor | null> {
   if (!flavorId) return null;
-  const flavor = (await ctx.services.catalog.flavors(scope.datacenter, scope.driver)).find((f) => f.id === flavorId || f.name === flavorId);
-  return flavor ? Flavor.from(flavor) : null;
+  return mapMaybe(ctx.services.catalog.flavorsAtOnce(scope.datacenter, scope.driver), (flavors) => {
+    const flavor = flavors.find((f) => f.id === flavorId || f.name === flavorId);
+    return flavor ? Flavor.from(flavor) : null;
+  });
 }
 
-export async function imageOf(scope: TenantScope, imageId: string | null, ctx: Context): Promise<Image | null> {
+export function imageOf(scope: TenantScope, imageId: string | null, ctx: Context): Image | null | Promise<Image | null> {
   if (!imageId) return null;
-  const [images, overlay] = await Promise.all([ctx.services.catalog.images(scope.datacenter, scope.driver), ctx.services.catalog.overlay(scope.datacenter)]);
-  const image = images.find((i) => i.id === imageId);
-  return image ? Image.from(image, overlay.get(image.id)) : null;
+  const { catalog } = ctx.services;
+  const images = catalog.imagesAtOnce(scope.datacenter, scope.driver);
+  const overlay = catalog.overlayAtOnce(scope.datacenter);
+  const of = (list: Awaited<typeof images>, rows: Awaited<typeof overlay>) => {
+    const image = list.find((i) => i.id === imageId);
+    return image ? Image.from(image, rows.get(image.id)) : null;
+  };
+  return images instanceof Promise || overlay instanceof Promise ? Promise.all([images, overlay]).then(([list, rows]) => of(list, rows)) : of(images, overlay);
 }

@@ -5,6 +5,7 @@ import { Instance, InstanceConnection } from '../instance/instance.type';
 import { Subnet, SubnetConnection } from '../subnet/subnet.type';
 import { resourceFields } from '../tenancy/resource.resolver';
 import { listPage, ResourceListArgs } from '../tenancy/resource-list';
+import { mapMaybe } from '../tenancy/tenancy.loaders';
 import { InstanceListArgs } from '../tenancy/tenancy.resolver';
 import { zoneOf } from '../catalog/zone';
 import { IpAvailability, Network } from './network.type';
@@ -14,15 +15,15 @@ export const NetworkFields = resourceFields(Network);
 @Resolver(() => Network)
 export class NetworkResolver {
   @FieldResolver(() => SubnetConnection)
-  async subnets(@Root() network: Network, @Args() args: ResourceListArgs) {
+  subnets(@Root() network: Network, @Args() args: ResourceListArgs) {
     const { scope } = network;
-    return listPage((await scope.loaders.subnetsOfNetwork.load(network.cloudId)).map((m) => Subnet.from(scope, m)), args);
+    return mapMaybe(scope.loaders.subnetsOfNetwork.get(network.cloudId), (list) => listPage(list.map((m) => Subnet.from(scope, m)), args));
   }
 
   @FieldResolver(() => InstanceConnection, { description: 'Instances with an address on the network.' })
-  async instances(@Root() network: Network, @Args() args: InstanceListArgs) {
+  instances(@Root() network: Network, @Args() args: InstanceListArgs) {
     const { scope } = network;
-    return listPage((await scope.loaders.instancesOfNetwork.load(network.cloudId)).map((m) => Instance.from(scope, m)), args);
+    return mapMaybe(scope.loaders.instancesOfNetwork.get(network.cloudId), (list) => listPage(list.map((m) => Instance.from(scope, m)), args));
   }
 
   @FieldResolver(() => IpAvailability, { nullable: true, description: 'Addresses of all its subnets, and how many are taken.' })
@@ -32,7 +33,7 @@ export class NetworkResolver {
   }
 
   @FieldResolver(() => Zone, { nullable: true })
-  zone(@Root() network: Network, @Ctx() ctx: Context): Promise<Zone | null> {
+  zone(@Root() network: Network, @Ctx() ctx: Context): Zone | null | Promise<Zone | null> {
     return zoneOf(network.scope, network.zoneId, ctx);
   }
 }

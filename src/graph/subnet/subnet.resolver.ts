@@ -4,6 +4,7 @@ import { Instance, InstanceConnection } from '../instance/instance.type';
 import { IpAvailability, Network } from '../network/network.type';
 import { resourceFields } from '../tenancy/resource.resolver';
 import { listPage } from '../tenancy/resource-list';
+import { mapMaybe } from '../tenancy/tenancy.loaders';
 import { InstanceListArgs } from '../tenancy/tenancy.resolver';
 import { Subnet } from './subnet.type';
 
@@ -12,18 +13,20 @@ export const SubnetFields = resourceFields(Subnet);
 @Resolver(() => Subnet)
 export class SubnetResolver {
   @FieldResolver(() => Network)
-  async network(@Root() subnet: Subnet): Promise<Network> {
-    const model = await subnet.scope.loaders.networks.load(subnet.model.networkId);
-    if (!model) throw notFound('Network');
-    return Network.from(subnet.scope, model);
+  network(@Root() subnet: Subnet): Network | Promise<Network> {
+    return mapMaybe(subnet.scope.loaders.networks.get(subnet.model.networkId), (model) => {
+      if (!model) throw notFound('Network');
+      return Network.from(subnet.scope, model);
+    });
   }
 
   @FieldResolver(() => InstanceConnection, { description: 'Instances with an address in this subnet.' })
-  async instances(@Root() subnet: Subnet, @Args() args: InstanceListArgs) {
+  instances(@Root() subnet: Subnet, @Args() args: InstanceListArgs) {
     const { scope } = subnet;
-    const onNetwork = await scope.loaders.instancesOfNetwork.load(subnet.model.networkId);
-    const here = onNetwork.filter((i) => i.addresses.some((a) => a.subnetId === subnet.cloudId));
-    return listPage(here.map((m) => Instance.from(scope, m)), args);
+    return mapMaybe(scope.loaders.instancesOfNetwork.get(subnet.model.networkId), (onNetwork) => {
+      const here = onNetwork.filter((i) => i.addresses.some((a) => a.subnetId === subnet.cloudId));
+      return listPage(here.map((m) => Instance.from(scope, m)), args);
+    });
   }
 
   @FieldResolver(() => IpAvailability, { nullable: true })

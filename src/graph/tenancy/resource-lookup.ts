@@ -1,10 +1,9 @@
-import type DataLoader from 'dataloader';
 import { AppError, badInput, conflict, notFound } from '../../errors';
 import type { Context } from '../context';
 import { Job } from '../job/job.type';
 import { cloudOperationRunner, performCloudCall, type CloudCall, type CloudCallSecrets } from './cloud-operation';
 import type { ResourceKind } from '../node/global-id';
-import type { TenancyLoaders } from './tenancy.loaders';
+import type { Lookup, TenancyLoaders } from './tenancy.loaders';
 import type { TenantScope } from './tenancy.scope';
 
 /** Which loader finds a kind by its cloud id. */
@@ -17,7 +16,7 @@ const LOADERS = {
   FloatingIp: (l) => l.floatingIps,
   SecurityGroup: (l) => l.securityGroups,
   KeyPair: (l) => l.keyPairs,
-} satisfies Record<ResourceKind, (l: TenancyLoaders) => DataLoader<string, unknown>>;
+} satisfies Record<ResourceKind, (l: TenancyLoaders) => Lookup<unknown>>;
 
 type ModelOf<K extends ResourceKind> = NonNullable<Awaited<ReturnType<ReturnType<(typeof LOADERS)[K]>['load']>>>;
 

@@ -24,24 +24,29 @@ import type { CloudRead } from './read-ahead';
  * subnets, its IP availability, an instance's ports) share one read of it.
  */
 export class TenancyLoaders {
-  readonly networks: DataLoader<string, Network | null>;
-  readonly subnets: DataLoader<string, Subnet | null>;
-  readonly subnetsOfNetwork: DataLoader<string, Subnet[]>;
-  readonly instances: DataLoader<string, Instance | null>;
+  readonly networks: Lookup<Network | null>;
+  readonly subnets: Lookup<Subnet | null>;
+  readonly subnetsOfNetwork: Lookup<Subnet[]>;
+  readonly instances: Lookup<Instance | null>;
   /** Instances with an address on the network. */
-  readonly instancesOfNetwork: DataLoader<string, Instance[]>;
-  readonly volumes: DataLoader<string, Volume | null>;
-  readonly volumesOfInstance: DataLoader<string, Volume[]>;
-  readonly backups: DataLoader<string, VolumeBackup | null>;
-  readonly backupsOfVolume: DataLoader<string, VolumeBackup[]>;
-  readonly floatingIps: DataLoader<string, FloatingIp | null>;
-  readonly floatingIpsOfInstance: DataLoader<string, FloatingIp[]>;
-  readonly securityGroups: DataLoader<string, SecurityGroup | null>;
+  readonly instancesOfNetwork: Lookup<Instance[]>;
+  readonly volumes: Lookup<Volume | null>;
+  readonly volumesOfInstance: Lookup<Volume[]>;
+  readonly backups: Lookup<VolumeBackup | null>;
+  readonly backupsOfVolume: Lookup<VolumeBackup[]>;
+  readonly floatingIps: Lookup<FloatingIp | null>;
+  readonly floatingIpsOfInstance: Lookup<FloatingIp[]>;
+  readonly securityGroups: Lookup<SecurityGroup | null>;
   /** By name: key pairs are named. */
-  readonly keyPairs: DataLoader<string, KeyPair | null>;
+  readonly keyPairs: Lookup<KeyPair | null>;
   readonly ipAvailability: DataLoader<string, IpAvailability | null>;
 
-  private readonly everything = new Map<string, Promise<unknown[]>>();
+  /** Whole lists asked for, by collection. */
+  private readonly everything = new Map<WholeList, Promise<unknown[]>>();
+  /** Whole lists that are in: their loads answer at once (`Lookup.get`). */
+  private readonly settled = new Map<WholeList, Settled<any>>();
+  /** Moved on by `clear()`: a list asked for before it neither primes nor settles anything after. */
+  private generation = 0;
   private quotaPromise: Promise<Quota> | null = null;
 
   private driver: TenantDriver;
@@ -62,7 +67,7 @@ export class TenancyLoaders {
     this.floatingIps = this.byIds('floatingIps', (ids) => this.driver.listFloatingIps({ ids }), (f) => f.id);
     this.securityGroups = this.byIds('securityGroups', (ids) => this.driver.listSecurityGroups({ ids }), (g) => g.id);
     this.keyPairs = this.byIds('keyPairs', (ids) => this.driver.listKeyPairs({ ids }), (k) => k.name);
-    this.ipAvailability = byIds(null, (ids) => this.driver.ipAvailability(ids), (a) => a.networkId);
+    this.ipAvailability = byIds(undefined, (ids) => this.driver.ipAvailability(ids), (a) => a.networkId);
 
     this.subnetsOfNetwork = this.byParents('subnets', (parentIds) => this.driver.listSubnets({ parentIds }), this.subnets, (s) => s.id, (s) => [s.networkId]);
     this.instancesOfNetwork = this.byParents(
@@ -85,13 +90,15 @@ export class TenancyLoaders {
    * Starts now the reads of these collections (and the quota), each once per request as the
    * fields that need them would: what a query selects below a level is known before its parents
    * answer (`readsBelow`), so its cloud reads run beside each other, not level after level.
-   * A read that fails is not kept: the field that needs it asks again, and reports its error.
+   * Settles when they all have (never rejects: a read that fails fails the fields that need it).
    */
-  readAhead(reads: Iterable<CloudRead>): void {
+  readAhead(reads: Iterable<CloudRead>): Promise<unknown> {
+    const started: Promise<unknown>[] = [];
     for (const read of reads) {
-      const started = read === 'quota' ? this.quota() : read in this.wholeLists ? this.wholeLists[read as WholeList]() : null;
-      void started?.catch(() => undefined);
+      if (read === 'quota') started.push(this.quota());
+      else if (read in this.wholeLists) started.push(this.wholeLists[read as WholeList]());
     }
+    return Promise.allSettled(started);
   }
 
   /** The whole lists, by what `readAhead` is asked for. */
@@ -161,48 +168,67 @@ export class TenancyLoaders {
       this.securityGroups,
       this.keyPairs,
       this.ipAvailability,
-    ] as DataLoader<string, unknown>[]) {
+    ] as { clearAll(): unknown }[]) {
       loader.clearAll();
     }
+    this.generation++;
     this.everything.clear();
+    this.settled.clear();
     this.quotaPromise = null;
     // Anew means as the cloud is from now on: no read under way is shared either.
     this.horizon?.advance();
     this.driver = this.tenant.snapshot();
   }
 
-  private all<T>(key: string, list: () => Promise<T[]>, loader: DataLoader<string, T | null>, idOf: (item: T) => string): Promise<T[]> {
+  private all<T>(key: WholeList, list: () => Promise<T[]>, loader: Lookup<T | null>, idOf: (item: T) => string): Promise<T[]> {
     let pending = this.everything.get(key) as Promise<T[]> | undefined;
     if (!pending) {
-      pending = list().then((items) => this.prime(loader, items, idOf));
-      // A failed list is not remembered: the next field that asks tries again.
-      pending.catch(() => this.everything.delete(key));
+      const generation = this.generation;
+      pending = list().then((items) => {
+        if (generation === this.generation) {
+          this.prime(loader, items, idOf);
+          this.settled.set(key, new Settled(items, idOf));
+        }
+        return items;
+      });
+      // A failed list stands for the request, as an answer does: every field that needs it
+      // reports its error, and the cloud is not asked again (the upstream retries what may be).
+      pending.catch(() => undefined);
       this.everything.set(key, pending);
     }
     return pending;
   }
 
-  /** N ids → one list call, or the whole list under way; a missing id answers null. */
-  private byIds<T>(key: WholeList, list: (ids: string[]) => Promise<T[]>, idOf: (item: T) => string): DataLoader<string, T | null> {
-    return byIds(() => this.everything.get(key) as Promise<T[]> | undefined, list, idOf);
-  }
-
-  /** N parent ids → one list call (its items primed in `byId`), or the whole list under way. */
-  private byParents<T>(
-    key: WholeList,
-    list: (parentIds: string[]) => Promise<T[]>,
-    byId: DataLoader<string, T | null>,
-    idOf: (item: T) => string,
-    parentsOf: (item: T) => string[],
-  ): DataLoader<string, T[]> {
-    return byParents(
-      () => this.everything.get(key) as Promise<T[]> | undefined,
-      (parentIds) => list(parentIds).then((items) => this.prime(byId, items, idOf)),
-      parentsOf,
+  /** N ids → one list call, or the whole list under way, or at once from the whole list in. */
+  private byIds<T>(key: WholeList, list: (ids: string[]) => Promise<T[]>, idOf: (item: T) => string): Lookup<T | null> {
+    return new Lookup(
+      byIds(() => this.everything.get(key) as Promise<T[]> | undefined, list, idOf),
+      (id) => (this.settled.get(key) as Settled<T> | undefined)?.item(id),
     );
   }
 
-  private prime<T>(loader: DataLoader<string, T | null>, items: T[], idOf: (item: T) => string): T[] {
+  /** N parent ids → one list call (its items primed in `byId`), or the whole list under way, or at once from the whole list in. */
+  private byParents<T>(
+    key: WholeList,
+    list: (parentIds: string[]) => Promise<T[]>,
+    byId: Lookup<T | null>,
+    idOf: (item: T) => string,
+    parentsOf: (item: T) => string[],
+  ): Lookup<T[]> {
+    return new Lookup(
+      byParents(
+        () => this.everything.get(key) as Promise<T[]> | undefined,
+        (parentIds) => {
+          const generation = this.generation;
+          return list(parentIds).then((items) => (generation === this.generation ? this.prime(byId, items, idOf) : items));
+        },
+        parentsOf,
+      ),
+      (parent) => (this.settled.get(key) as Settled<T> | undefined)?.childrenOf(parentsOf, parent),
+    );
+  }
+
+  private prime<T>(loader: Lookup<T | null>, items: T[], idOf: (item: T) => string): T[] {
     for (const item of items) loader.prime(idOf(item), item);
     return items;
   }
@@ -211,11 +237,81 @@ export class TenancyLoaders {
 type WholeList = Exclude<CloudRead, 'quota' | 'flavors' | 'images' | 'zones'>;
 
 /**
+ * A batched look-up that answers at once, without a promise, once the whole list it reads from
+ * is in: a field of each of a thousand instances then costs no promise, no batch and no turn.
+ */
+export class Lookup<V> {
+  constructor(
+    private readonly loader: DataLoader<string, V>,
+    /** The answer from the whole list when it is in; undefined when not (or it lacks the id). */
+    private readonly now: (key: string) => V | undefined,
+  ) {}
+
+  /** The answer, at once when it can be, else its promise. */
+  get(key: string): V | Promise<V> {
+    const now = this.now(key);
+    return now === undefined ? this.loader.load(key) : now;
+  }
+
+  load(key: string): Promise<V> {
+    return this.loader.load(key);
+  }
+
+  prime(key: string, value: V): void {
+    this.loader.prime(key, value);
+  }
+
+  clearAll(): void {
+    this.loader.clearAll();
+  }
+}
+
+/** A whole list that is in, indexed on first use: by id, and by parent for each way of naming parents. */
+class Settled<T> {
+  private ids?: Map<string, T>;
+  private readonly parents = new Map<(item: T) => string[], Map<string, T[]>>();
+
+  constructor(
+    private readonly items: T[],
+    private readonly idOf: (item: T) => string,
+  ) {}
+
+  item(id: string): T | undefined {
+    this.ids ??= new Map(this.items.map((item) => [this.idOf(item), item]));
+    return this.ids.get(id);
+  }
+
+  /** The whole list has every child: a parent it names none of has none. */
+  childrenOf(parentsOf: (item: T) => string[], parent: string): T[] {
+    let children = this.parents.get(parentsOf);
+    if (!children) {
+      children = new Map();
+      for (const item of this.items) {
+        for (const id of new Set(parentsOf(item))) {
+          const list = children.get(id);
+          if (list) list.push(item);
+          else children.set(id, [item]);
+        }
+      }
+      this.parents.set(parentsOf, children);
+    }
+    return children.get(parent) ?? NO_CHILDREN;
+  }
+}
+
+const NO_CHILDREN: never[] = [];
+
+/** `fn` of a value, or of a promise's value when it is one: no promise where there was none. */
+export function mapMaybe<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
+/**
  * N ids → one list call; a missing id answers null. With the whole list under way (`whole`),
  * the ids are looked up in it, and only those it lacks are asked of the cloud.
  */
 function byIds<T>(
-  whole: (() => Promise<T[]> | undefined) | null,
+  whole: (() => Promise<T[]> | undefined) | undefined,
   list: (ids: string[]) => Promise<T[]>,
   idOf: (item: T) => string,
 ): DataLoader<string, T | null> {

@@ -13,7 +13,9 @@ import { User } from '../user/user.type';
 import { Volume, VolumeConnection, VolumeStatus } from '../volume/volume.type';
 import { Quota } from './quota.type';
 import { readsBelow, startReads } from './read-ahead';
-import { listPage, ResourceListArgs } from './resource-list';
+import { listPage, ResourceListArgs, type Listed } from './resource-list';
+import type { ConnectionShape } from '../connection';
+import type { TenancyLoaders } from './tenancy.loaders';
 import type { TenantScope } from './tenancy.scope';
 import { Tenancy } from './tenancy.type';
 
@@ -66,67 +68,69 @@ export class TenancyResolver {
 
   @FieldResolver(() => Quota, { nullable: true, description: 'Limits and use in the datacenter.' })
   async quota(@Root() tenancy: Tenancy, @Ctx() ctx: Context): Promise<Quota | null> {
-    const scope = await scopeOf(tenancy, ctx, null);
+    const scope = await scopeOf(tenancy, ctx);
     return scope ? Quota.from(await scope.loaders.quota()) : null;
   }
 
   @FieldResolver(() => NetworkConnection, { nullable: true })
-  async networks(@Root() tenancy: Tenancy, @Args() args: NetworkListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    const scope = await scopeOf(tenancy, ctx, info);
-    if (!scope) return listPage([], args);
-    return listPage((await scope.loaders.allNetworks()).map((m) => Network.from(scope, m)), args);
+  networks(@Root() tenancy: Tenancy, @Args() args: NetworkListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return listed(tenancy, ctx, info, args, (l) => l.allNetworks(), Network.from);
   }
 
   @FieldResolver(() => InstanceConnection, { nullable: true })
-  async instances(@Root() tenancy: Tenancy, @Args() args: InstanceListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    const scope = await scopeOf(tenancy, ctx, info);
-    if (!scope) return listPage([], args);
-    return listPage((await scope.loaders.allInstances()).map((m) => Instance.from(scope, m)), args);
+  instances(@Root() tenancy: Tenancy, @Args() args: InstanceListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return listed(tenancy, ctx, info, args, (l) => l.allInstances(), Instance.from);
   }
 
   @FieldResolver(() => VolumeConnection, { nullable: true })
-  async volumes(@Root() tenancy: Tenancy, @Args() args: VolumeListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    const scope = await scopeOf(tenancy, ctx, info);
-    if (!scope) return listPage([], args);
-    return listPage((await scope.loaders.allVolumes()).map((m) => Volume.from(scope, m)), args);
+  volumes(@Root() tenancy: Tenancy, @Args() args: VolumeListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return listed(tenancy, ctx, info, args, (l) => l.allVolumes(), Volume.from);
   }
 
   @FieldResolver(() => VolumeBackupConnection, { nullable: true })
-  async backups(@Root() tenancy: Tenancy, @Args() args: BackupListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    const scope = await scopeOf(tenancy, ctx, info);
-    if (!scope) return listPage([], args);
-    return listPage((await scope.loaders.allBackups()).map((m) => VolumeBackup.from(scope, m)), args);
+  backups(@Root() tenancy: Tenancy, @Args() args: BackupListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return listed(tenancy, ctx, info, args, (l) => l.allBackups(), VolumeBackup.from);
   }
 
   @FieldResolver(() => FloatingIpConnection, { nullable: true })
-  async floatingIps(@Root() tenancy: Tenancy, @Args() args: FloatingIpListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    const scope = await scopeOf(tenancy, ctx, info);
-    if (!scope) return listPage([], args);
-    return listPage((await scope.loaders.allFloatingIps()).map((m) => FloatingIp.from(scope, m)), args);
+  floatingIps(@Root() tenancy: Tenancy, @Args() args: FloatingIpListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return listed(tenancy, ctx, info, args, (l) => l.allFloatingIps(), FloatingIp.from);
   }
 
   @FieldResolver(() => SecurityGroupConnection, { nullable: true })
-  async securityGroups(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    const scope = await scopeOf(tenancy, ctx, info);
-    if (!scope) return listPage([], args);
-    return listPage((await scope.loaders.allSecurityGroups()).map((m) => SecurityGroup.from(scope, m)), args);
+  securityGroups(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return listed(tenancy, ctx, info, args, (l) => l.allSecurityGroups(), SecurityGroup.from);
   }
 
   @FieldResolver(() => KeyPairConnection, { nullable: true })
-  async keyPairs(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    const scope = await scopeOf(tenancy, ctx, info);
-    if (!scope) return listPage([], args);
-    return listPage((await scope.loaders.allKeyPairs()).map((m) => KeyPair.from(scope, m)), args);
+  keyPairs(@Root() tenancy: Tenancy, @Args() args: ResourceListArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return listed(tenancy, ctx, info, args, (l) => l.allKeyPairs(), KeyPair.from);
   }
 }
 
 /**
- * The tenancy's scope, or null when it is not ACTIVE (nothing to read in its cloud). The cloud
- * reads of the fields below `info`'s start at once, beside this field's own.
+ * A page of one of the tenancy's lists. The cloud reads of the fields below it start at once,
+ * beside the list's own, and the page waits for them before it answers: its items' fields then
+ * answer from what is in, without a promise each.
  */
-async function scopeOf(tenancy: Tenancy, ctx: Context, info: GraphQLResolveInfo | null): Promise<TenantScope | null> {
+async function listed<M, T extends Listed>(
+  tenancy: Tenancy,
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  args: ResourceListArgs & { status?: string | null },
+  list: (loaders: TenancyLoaders) => Promise<M[]>,
+  make: (scope: TenantScope, model: M) => T,
+): Promise<ConnectionShape<T>> {
+  const scope = await scopeOf(tenancy, ctx);
+  if (!scope) return listPage([], args);
+  const below = startReads(scope, ctx, readsBelow(info));
+  const models = await list(scope.loaders);
+  await below;
+  return listPage(models.map((m) => make(scope, m)), args);
+}
+
+/** The tenancy's scope, or null when it is not ACTIVE (nothing to read in its cloud). */
+async function scopeOf(tenancy: Tenancy, ctx: Context): Promise<TenantScope | null> {
   if (tenancy.row.status !== 'ACTIVE') return null;
-  const scope = await ctx.services.tenancies.scope(ctx.viewer!, tenancy.row.id);
-  if (info) startReads(scope, ctx, readsBelow(info));
-  return scope;
+  return ctx.services.tenancies.scope(ctx.viewer!, tenancy.row.id);
 }

@@ -6,6 +6,7 @@ import type { Context } from '../context';
 import { Instance } from '../instance/instance.type';
 import { resourceFields } from '../tenancy/resource.resolver';
 import { listPage } from '../tenancy/resource-list';
+import { mapMaybe } from '../tenancy/tenancy.loaders';
 import { BackupListArgs } from '../tenancy/tenancy.resolver';
 import { Volume } from './volume.type';
 
@@ -14,20 +15,19 @@ export const VolumeFields = resourceFields(Volume);
 @Resolver(() => Volume)
 export class VolumeResolver {
   @FieldResolver(() => Instance, { nullable: true, description: 'The instance it is attached to.' })
-  async instance(@Root() volume: Volume): Promise<Instance | null> {
+  instance(@Root() volume: Volume): Instance | null | Promise<Instance | null> {
     if (!volume.model.instanceId) return null;
-    const model = await volume.scope.loaders.instances.load(volume.model.instanceId);
-    return model ? Instance.from(volume.scope, model) : null;
+    return mapMaybe(volume.scope.loaders.instances.get(volume.model.instanceId), (model) => (model ? Instance.from(volume.scope, model) : null));
   }
 
   @FieldResolver(() => VolumeBackupConnection)
-  async backups(@Root() volume: Volume, @Args() args: BackupListArgs) {
+  backups(@Root() volume: Volume, @Args() args: BackupListArgs) {
     const { scope } = volume;
-    return listPage((await scope.loaders.backupsOfVolume.load(volume.cloudId)).map((m) => VolumeBackup.from(scope, m)), args);
+    return mapMaybe(scope.loaders.backupsOfVolume.get(volume.cloudId), (list) => listPage(list.map((m) => VolumeBackup.from(scope, m)), args));
   }
 
   @FieldResolver(() => Zone, { nullable: true })
-  zone(@Root() volume: Volume, @Ctx() ctx: Context): Promise<Zone | null> {
+  zone(@Root() volume: Volume, @Ctx() ctx: Context): Zone | null | Promise<Zone | null> {
     return zoneOf(volume.scope, volume.zoneId, ctx);
   }
 }
