@@ -3,6 +3,7 @@ import { GraphQLScalarType, lexicographicSortSchema, printSchema, type GraphQLSc
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { buildSchemaSync, getMetadataStorage } from 'type-graphql';
 import { authChecker, checkScopesOfRootFields } from './access';
+import { directFieldResolvers } from './direct-resolvers';
 import { ApiKeyMutations } from './api-key/api-key.mutations';
 import { ApiKeyResolver } from './api-key/api-key.resolver';
 import { SubnetMutations } from './subnet/subnet.mutations';
@@ -112,7 +113,7 @@ function simplePropertyFields(): void {
 /** The executable schema, built once per process from the decorated classes. */
 export function graphSchema(): GraphQLSchema {
   if (!cached) simplePropertyFields();
-  cached ??= checkScopesOfRootFields(
+  cached ??= directSchema(
     buildSchemaSync({
       resolvers,
       authChecker,
@@ -123,6 +124,13 @@ export function graphSchema(): GraphQLSchema {
     }),
   );
   return cached;
+}
+
+/** The built schema, its root fields' scopes checked and its plain field resolvers called directly. */
+function directSchema(schema: GraphQLSchema): GraphQLSchema {
+  const checked = checkScopesOfRootFields(schema);
+  directFieldResolvers(checked);
+  return checked;
 }
 
 /** schema.graphql as committed: sorted, so the file changes only when the schema does. */
