@@ -22,14 +22,17 @@ export class TenantScope {
     this.loaders = new TenancyLoaders(driver, horizon);
   }
 
-  /** Ids made in this request, by kind and cloud id: a network named by every address of its instances is encoded once. */
-  private readonly ids = new Map<string, string>();
+  /** Ids of this tenancy's resources, by kind (kept by the process: `knownIds`). */
+  private readonly ids: Partial<Record<ResourceKind, Map<string, string>>> = {};
 
   /** The global id of one of this tenancy's resources. */
   id(kind: ResourceKind, cloudId: string): string {
-    const key = `${kind}:${cloudId}`;
-    let id = this.ids.get(key);
-    if (id === undefined) this.ids.set(key, (id = encodeResourceId(kind, { datacenterId: this.datacenter.id, tenancyId: this.tenancy.id, cloudId })));
+    const known = (this.ids[kind] ??= knownIds(this.datacenter.id, this.tenancy.id, kind));
+    let id = known.get(cloudId);
+    if (id === undefined) {
+      id = encodeResourceId(kind, { datacenterId: this.datacenter.id, tenancyId: this.tenancy.id, cloudId });
+      rememberId(known, cloudId, id);
+    }
     return id;
   }
 
@@ -42,4 +45,30 @@ export class TenantScope {
       tenancyId: this.tenancy.id,
     };
   }
+}
+
+/*
+ * A resource's global id depends only on its datacenter, tenancy, kind and cloud id, and a
+ * console asks for the same thousands of them each time: they are kept by the process, up to
+ * ID_LIMIT of them in all (then forgotten together and made again as they are asked for).
+ */
+const ID_LIMIT = 200_000;
+const idsByTenancyKind = new Map<string, Map<string, string>>();
+let idCount = 0;
+
+function knownIds(datacenterId: string, tenancyId: string, kind: ResourceKind): Map<string, string> {
+  const key = `${datacenterId}/${tenancyId}/${kind}`;
+  let known = idsByTenancyKind.get(key);
+  if (!known) idsByTenancyKind.set(key, (known = new Map()));
+  return known;
+}
+
+function rememberId(known: Map<string, string>, cloudId: string, id: string): void {
+  if (idCount >= ID_LIMIT) {
+    for (const map of idsByTenancyKind.values()) map.clear();
+    idsByTenancyKind.clear();
+    idCount = 0;
+  }
+  known.set(cloudId, id);
+  idCount++;
 }
