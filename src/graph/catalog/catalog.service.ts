@@ -27,23 +27,26 @@ export interface CatalogSync {
  * the number of fields asking (an instance's flavor, a datacenter's list, a create's check);
  * the catalogue's rows for a datacenter's images likewise, in one query.
  */
+/** What the catalogue keeps of a datacenter for a request. */
+type CatalogPart = 'zones' | 'flavors' | 'images' | 'overlay';
+
 export class CatalogService {
   private readonly cache = new Map<string, Promise<unknown>>();
   /** What of `cache` has come in, for the look-ups that need no promise (`zonesAtOnce`…). */
-  private readonly settled = new Map<string, unknown>();
+  private readonly settled = new Map<string, Partial<Record<CatalogPart, unknown>>>();
 
   constructor(private readonly deps: Pick<AppDeps, 'db' | 'rows'>) {}
 
   zones(dc: DatacenterRow, reader: CatalogReader): Promise<Zone[]> {
-    return this.once(`${dc.id}:zones`, () => reader.listZones());
+    return this.once(dc.id, 'zones', () => reader.listZones());
   }
 
   flavors(dc: DatacenterRow, reader: CatalogReader): Promise<Flavor[]> {
-    return this.once(`${dc.id}:flavors`, () => reader.listFlavors());
+    return this.once(dc.id, 'flavors', () => reader.listFlavors());
   }
 
   images(dc: DatacenterRow, reader: CatalogReader): Promise<Image[]> {
-    return this.once(`${dc.id}:images`, () => reader.listImages());
+    return this.once(dc.id, 'images', () => reader.listImages());
   }
 
   /**
@@ -52,7 +55,7 @@ export class CatalogService {
    * datacenter's catalogue.
    */
   overlay(dc: DatacenterRow): Promise<ImageOverlay> {
-    return this.once(`${dc.id}:overlay`, () =>
+    return this.once(dc.id, 'overlay', () =>
       this.deps.rows.get(overlayKey(dc.id), async () => {
         const rows = await this.deps.db.select().from(catalogImages).where(eq(catalogImages.datacenterId, dc.id));
         return new Map(rows.map((r) => [r.cloudImageId, r])) as ImageOverlay;
@@ -63,7 +66,7 @@ export class CatalogService {
   /** After a write of the datacenter's catalogue rows: this request's copy and every process's. */
   private async changed(datacenterId: string): Promise<void> {
     this.cache.delete(`${datacenterId}:overlay`);
-    this.settled.delete(`${datacenterId}:overlay`);
+    delete this.settled.get(datacenterId)?.overlay;
     await catalogueChanged(this.deps, datacenterId);
   }
 
@@ -137,37 +140,44 @@ export class CatalogService {
   /** After a change of the catalogue (a new flavor, an image sync). */
   forget(dc: DatacenterRow): void {
     for (const key of [...this.cache.keys()]) if (key.startsWith(`${dc.id}:`)) this.cache.delete(key);
-    for (const key of [...this.settled.keys()]) if (key.startsWith(`${dc.id}:`)) this.settled.delete(key);
+    this.settled.delete(dc.id);
   }
 
   /** This request's zones, at once when they are in (no promise), else their promise. */
   zonesAtOnce(dc: DatacenterRow, reader: CatalogReader): Zone[] | Promise<Zone[]> {
-    return this.atOnce(`${dc.id}:zones`, () => this.zones(dc, reader));
+    return this.atOnce(dc.id, 'zones', () => this.zones(dc, reader));
   }
 
   flavorsAtOnce(dc: DatacenterRow, reader: CatalogReader): Flavor[] | Promise<Flavor[]> {
-    return this.atOnce(`${dc.id}:flavors`, () => this.flavors(dc, reader));
+    return this.atOnce(dc.id, 'flavors', () => this.flavors(dc, reader));
   }
 
   imagesAtOnce(dc: DatacenterRow, reader: CatalogReader): Image[] | Promise<Image[]> {
-    return this.atOnce(`${dc.id}:images`, () => this.images(dc, reader));
+    return this.atOnce(dc.id, 'images', () => this.images(dc, reader));
   }
 
   overlayAtOnce(dc: DatacenterRow): ImageOverlay | Promise<ImageOverlay> {
-    return this.atOnce(`${dc.id}:overlay`, () => this.overlay(dc));
+    return this.atOnce(dc.id, 'overlay', () => this.overlay(dc));
   }
 
-  private atOnce<T>(key: string, pending: () => Promise<T>): T | Promise<T> {
-    return this.settled.has(key) ? (this.settled.get(key) as T) : pending();
+  private atOnce<T>(datacenterId: string, part: CatalogPart, pending: () => Promise<T>): T | Promise<T> {
+    const settled = this.settled.get(datacenterId);
+    return settled && part in settled ? (settled[part] as T) : pending();
   }
 
-  private once<T>(key: string, load: () => Promise<T>): Promise<T> {
+  private once<T>(datacenterId: string, part: CatalogPart, load: () => Promise<T>): Promise<T> {
+    const key = `${datacenterId}:${part}`;
     let pending = this.cache.get(key) as Promise<T> | undefined;
     if (!pending) {
       const started = load();
       pending = started;
       started.then(
-        (value) => this.cache.get(key) === started && this.settled.set(key, value),
+        (value) => {
+          if (this.cache.get(key) !== started) return;
+          let settled = this.settled.get(datacenterId);
+          if (!settled) this.settled.set(datacenterId, (settled = {}));
+          settled[part] = value;
+        },
         () => this.cache.get(key) === started && this.cache.delete(key),
       );
       this.cache.set(key, pending);
