@@ -40,7 +40,8 @@ export class InstanceArea {
     }
     if (!vms.length) return [];
     const [volumes, acls] = await Promise.all([this.client.list<CsVolume>('listVolumes', {}, 'volume'), this.tierAcls(vms)]);
-    return vms.map((vm) => toInstance(vm, volumeIdsOf(volumes, vm.id), acls));
+    const byVm = volumeIdsByVm(volumes);
+    return vms.map((vm) => toInstance(vm, byVm.get(vm.id) ?? [], acls));
   }
 
   /**
@@ -192,12 +193,20 @@ export class InstanceArea {
   private async withVolumes(vm: CsVm): Promise<Instance> {
     if (!vm?.id) throw notFound(this.dc, 'Instance');
     const [volumes, acls] = await Promise.all([this.client.list<CsVolume>('listVolumes', { virtualmachineid: vm.id }, 'volume'), this.tierAcls([vm])]);
-    return toInstance(vm, volumeIdsOf(volumes, vm.id), acls);
+    return toInstance(vm, volumeIdsByVm(volumes).get(vm.id) ?? [], acls);
   }
 }
 
-function volumeIdsOf(volumes: CsVolume[], vmId: string): string[] {
-  return volumes.filter((v) => v.virtualmachineid === vmId).map((v) => v.id);
+/** The ids of each VM's volumes, in one pass over the list (not one per VM). */
+function volumeIdsByVm(volumes: CsVolume[]): Map<string, string[]> {
+  const byVm = new Map<string, string[]>();
+  for (const v of volumes) {
+    if (!v.virtualmachineid) continue;
+    const ids = byVm.get(v.virtualmachineid);
+    if (ids) ids.push(v.id);
+    else byVm.set(v.virtualmachineid, [v.id]);
+  }
+  return byVm;
 }
 
 /**

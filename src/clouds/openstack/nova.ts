@@ -119,8 +119,8 @@ export async function listZones(ctx: Ctx): Promise<Zone[]> {
   return (body.availabilityZoneInfo ?? []).map((z) => ({ id: z.zoneName, name: z.zoneName, available: z.zoneState?.available ?? false }));
 }
 
-function toInstance(s: WireServer, ports: WirePort[], flavors: WireFlavor[]): Instance {
-  const mine = ports.filter((p) => p.device_id === s.id);
+/** `mine`: the server's own ports. */
+function toInstance(s: WireServer, mine: WirePort[], flavors: WireFlavor[]): Instance {
   const byMac = new Map(mine.map((p) => [p.mac_address, p]));
   const addresses: InstanceAddress[] = [];
   for (const port of mine) {
@@ -157,7 +157,13 @@ function toInstance(s: WireServer, ports: WirePort[], flavors: WireFlavor[]): In
 async function enrich(ctx: Ctx, servers: WireServer[]): Promise<Instance[]> {
   if (!servers.length) return [];
   const [ports, flavors] = await Promise.all([portsOfDevices(ctx, servers.map((s) => s.id)), projectFlavors(ctx)]);
-  return servers.map((s) => toInstance(s, ports, flavors));
+  const byDevice = new Map<string, WirePort[]>();
+  for (const port of ports) {
+    const list = byDevice.get(port.device_id);
+    if (list) list.push(port);
+    else byDevice.set(port.device_id, [port]);
+  }
+  return servers.map((s) => toInstance(s, byDevice.get(s.id) ?? [], flavors));
 }
 
 async function allServers(ctx: Ctx, params: Record<string, string> = {}): Promise<WireServer[]> {

@@ -287,7 +287,8 @@ class Settled<T> {
     if (!children) {
       children = new Map();
       for (const item of this.items) {
-        for (const id of new Set(parentsOf(item))) {
+        const parents = parentsOf(item);
+        for (const id of parents.length > 1 ? new Set(parents) : parents) {
           const list = children.get(id);
           if (list) list.push(item);
           else children.set(id, [item]);
