@@ -249,6 +249,8 @@ export interface InstanceSpec {
   rootDiskGb?: number | null;
   /** Stamped on the instance so a retried create finds it instead of making a second one. */
   operationId?: string | null;
+  /** No earlier attempt of the operation can have made it: the look-up for what one made is skipped. */
+  firstAttempt?: boolean;
 }
 
 export type InstanceAction = 'START' | 'STOP' | 'REBOOT' | 'HARD_REBOOT';

@@ -12,6 +12,8 @@ import { jobEvents, jobs, type JobRow } from '../store/schema';
 /** What a running job's work can do: report progress, name its resource, wait for the cloud. */
 export interface JobRun {
   readonly id: string;
+  /** Which attempt at the job this is, from 1: on the first, no earlier attempt can have begun any of its work. */
+  readonly attempt: number;
   /** Throws when the job is to stop: cancelled, or (run by a worker) its lease lost or its worker stopping. */
   check(): Promise<void>;
   progress(percent: number, message: string): Promise<void>;
@@ -358,6 +360,7 @@ export class JobJournal {
     };
     const run: JobRun = {
       id: row.id,
+      attempt: Math.max(1, row.attempts),
       check,
       progress: async (percent, message) => {
         await check();

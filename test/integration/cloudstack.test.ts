@@ -304,6 +304,19 @@ describe('instances and async jobs', () => {
     expect((await a.listInstances({ parentIds: [env.network.id] })).map((i) => i.id)).toEqual([id]);
   });
 
+  it("a first attempt stamps its operation id without looking for an earlier attempt's VM", async () => {
+    const env = await environment(a, 'first-try', '10.9.0.0/16', '10.9.1.0/24');
+    const count = calls(sim);
+    const spec = { name: 'web server 2', imageId: env.imageId, flavorId: env.flavorId, networkIds: [env.subnetId], operationId: 'op-789', firstAttempt: true };
+    const id = await ok(a, await a.createInstance(spec));
+    expect(count('listVirtualMachines')).toBe(0);
+    expect(count('deployVirtualMachine')).toBe(1);
+    const later = calls(sim);
+    const retried = await a.createInstance({ ...spec, firstAttempt: false });
+    expect(retried.handle).toEqual({ kind: 'done', resourceId: id });
+    expect(later('deployVirtualMachine')).toBe(0);
+  });
+
   it('reports a failed job (jobstatus 2) with its errorcode', async () => {
     const env = await environment(a, 'broken-net', '10.6.0.0/16', '10.6.1.0/24');
     const broken = (await a.listImages()).find((i) => i.name === 'broken')!;

@@ -597,6 +597,20 @@ describe('instances', () => {
     expect(await d.listInstances({ parentIds: ['other-network'] })).toEqual([]);
   });
 
+  it("a first attempt stamps its operation id without looking for an earlier attempt's server", async () => {
+    const { d } = await tenant('vm-first');
+    const net = await network(d);
+    const spec = { name: 'web-2', imageId: seededImage(), flavorId: '1', networkIds: [net.id], operationId: 'op-456', firstAttempt: true };
+    const { result: op, ops } = await counting(() => d.createInstance(spec));
+    expect(ops['nova.servers.detail']).toBeUndefined();
+    expect(ops['nova.servers.create']).toBe(1);
+    expect(sim.state.servers.get(op.resource!.id)?.metadata).toEqual({ ecsgraph_operation: 'op-456' });
+    // A later attempt at the same operation looks, and finds it.
+    const { result: again, ops: later } = await counting(() => d.createInstance({ ...spec, firstAttempt: false }));
+    expect(again.resource?.id).toBe(op.resource!.id);
+    expect(later['nova.servers.create']).toBeUndefined();
+  });
+
   it('follows an instance that fails to ERROR, with the fault as the reason', async () => {
     const { d } = await tenant('broken');
     const net = await network(d);

@@ -46,7 +46,7 @@ import { CloudStackTenantDriver } from './tenant';
  * | listKeyPairs (names) | 1 + pages |
  * | createKeyPair / deleteKeyPair | 1 |
  * | listInstances (ids, parents) | 2 + pages: listVirtualMachines (all ids in one call) + listVolumes (skipped when no VM); + 1 + pages listNetworks when a VM has a NIC on a VPC tier (the tiers' ACL lists are its security groups), one for all the VMs |
- * | createInstance | 1 (deployVirtualMachine; returned job) + 1 with an operationId (look-up; a settled VM found: + listVolumes, + listNetworks on a VPC tier) + (cached) zones; with security groups: in an SG-enabled zone nothing more (`securitygroupids` on the deploy), else per tier 1 + polls (replaceNetworkACLList) |
+ * | createInstance | 1 (deployVirtualMachine; returned job) + 1 with an operationId but for a first attempt (look-up; a settled VM found: + listVolumes, + listNetworks on a VPC tier) + (cached) zones; with security groups: in an SG-enabled zone nothing more (`securitygroupids` on the deploy), else per tier 1 + polls (replaceNetworkACLList) |
  * | instanceAction / terminateInstance | 1 (returned job; terminate = destroyVirtualMachine without expunge) |
  * | rebuildInstance | 1 (restoreVirtualMachine); 2 with a name or password (updateVirtualMachine first) |
  * | resizeInstance / renameInstance | 2: changeServiceFor… / updateVirtualMachine + listVolumes; 3 on a VPC tier (+ listNetworks for the tiers' ACL lists) |

@@ -58,8 +58,8 @@ export class InstanceArea {
   }
 
   /**
-   * With an operationId: listVirtualMachines by keyword (1) to find a VM a first attempt made;
-   * then deployVirtualMachine (1). The operation id rides in the display name.
+   * With an operationId, unless this is its first attempt: listVirtualMachines by keyword (1) to
+   * find a VM an earlier attempt made; then deployVirtualMachine (1). The operation id rides in the display name.
    * A found VM still deploying hands back its job; a settled one is returned done (+ listVolumes,
    * + listNetworks on a VPC tier).
    *
@@ -82,7 +82,7 @@ export class InstanceArea {
     const zoneid = await this.offerings.zoneId(spec.zoneId);
     const perInstance = groups.length > 0 && (await this.offerings.securityGroupsEnabled(zoneid));
     if (groups.length > 1 && !perInstance) throw badInput(this.dc, 'securityGroupIds', 'on CloudStack a group is the network ACL list of a subnet (tier), which has one: give at most one group');
-    if (spec.operationId) {
+    if (spec.operationId && !spec.firstAttempt) {
       const existing = (await this.client.list<CsVm>('listVirtualMachines', { keyword: spec.operationId }, 'virtualmachine')).find(
         (vm) => parseStamp(vm.displayname ?? '').operationId === spec.operationId && !GONE.has(vm.state ?? ''),
       );

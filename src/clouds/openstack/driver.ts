@@ -44,8 +44,8 @@
  *   createKeyPair, deleteKeyPair     1
  *   listInstances            1 + pages of /servers/detail (no tenant id filter in Nova), + 1 ports
  *                            call (+ pages), + 1 flavors/detail (cached a minute per project)
- *   createInstance           1 (+1 flavors, cached); with operationId +1 (servers named so, then
- *                            +1 ports if one exists already)
+ *   createInstance           1 (+1 flavors, cached); with operationId, but for a first attempt,
+ *                            +1 (servers named so, then +1 ports if one exists already)
  *   instanceAction, rebuildInstance, resizeInstance, terminateInstance   1
  *   renameInstance           3 (PUT, ports, flavors cached)
  *   listVolumes              1 + pages (volumes/detail, filtered locally: no id filter in Cinder)

@@ -214,15 +214,15 @@ const serverHandle = (id: string, success: string[], flavorName?: string): Opera
 });
 
 /**
- * 1 call; with an operation id first the project's servers of that name (regex-anchored), so a
- * retried create finds the server the first attempt made. The answer of a create only carries
+ * 1 call; with an operation id, unless this is its first attempt, first the project's servers of
+ * that name (regex-anchored), so a retried create finds the server an earlier attempt made. The answer of a create only carries
  * the id: the resource is built from the spec and the flavor (cached list).
  */
 export async function createInstance(ctx: Ctx, spec: InstanceSpec): Promise<Operation<Instance>> {
   if (spec.rootDiskGb !== undefined && spec.rootDiskGb !== null && (!Number.isInteger(spec.rootDiskGb) || spec.rootDiskGb < 1)) {
     throw badInput(ctx, 'rootDiskGb: must be a whole number of GB, at least 1.');
   }
-  if (spec.operationId) {
+  if (spec.operationId && !spec.firstAttempt) {
     const same = await allServers(ctx, { name: `^${spec.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` });
     const existing = same.find((s) => s.metadata?.[OPERATION_KEY] === spec.operationId);
     if (existing) {

@@ -93,7 +93,9 @@ export async function performCloudCall(
   const { call } = payload;
   const args = [...call.args];
   const at = call.specArg ?? 0;
-  if (call.stampOperation || secrets) args[at] = { ...(args[at] as object), ...(secrets ?? {}), ...(call.stampOperation ? { operationId: run.id } : {}) };
+  // The first attempt at a job stamps what it makes; only a later one looks for what an earlier one made.
+  const stamp = call.stampOperation ? { operationId: run.id, firstAttempt: run.attempt === 1 } : {};
+  if (call.stampOperation || secrets) args[at] = { ...(args[at] as object), ...(secrets ?? {}), ...stamp };
   const method = scope.driver[call.method] as (...a: unknown[]) => Promise<unknown>;
   /** The global id this run recorded already (the same id is not written twice). */
   let recorded: string | null = null;
