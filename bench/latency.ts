@@ -35,6 +35,9 @@ export interface LatencyRow {
   aloneMs: number[];
 }
 
+/** Requests per size before any is measured. */
+const WARM_UP = 10;
+
 /** Requests sent one at a time per size: the latency of a request with no other in the gateway. */
 const ALONE = 7;
 
@@ -65,8 +68,9 @@ export async function latency(): Promise<Record<string, unknown>[]> {
     const rows = new Map<number, LatencyRow>();
     for (const size of SIZES) {
       const token = users.get(size.instances)!.token;
-      // Warm-up: tokens, catalogue caches, the gateway's JIT.
-      for (let i = 0; i < 3; i++) await gqlAt(gateway.url, query, {}, token);
+      // Warm-up: tokens, catalogue caches, the gateway's JIT and heap (a request alone, right after
+      // 3 of them at 1,000 instances, still took about 1.5 × what it took minutes later).
+      for (let i = 0; i < WARM_UP; i++) await gqlAt(gateway.url, query, {}, token);
       const waves = wavesOf(await clouds.trace(() => gqlAt(gateway.url, query, {}, token)), LATENCY_MS);
       const aloneMs: number[] = [];
       for (let i = 0; i < ALONE; i++) {
