@@ -18,9 +18,8 @@ import type { CloudRead } from './read-ahead';
 /**
  * One tenancy's loaders for one request: every id or parent id a level of the query asks for
  * becomes one batched driver call, so the upstream calls of a query depend on the tenancies
- * and kinds it touches, never on how many resources it returns. A resource listed once is not
- * fetched again by id: a whole list answers the look-ups of its collection, and a list of some
- * parents' children primes the look-ups by id. They read through a snapshot of the
+ * and kinds it touches, never on how many resources it returns. Lists prime the by-id loaders,
+ * so a resource listed once is not fetched again by id. They read through a snapshot of the
  * tenant (`TenantDriver.snapshot()`): lists of one collection for different fields (a network's
  * subnets, its IP availability, an instance's ports) share one read of it.
  */
@@ -116,35 +115,35 @@ export class TenancyLoaders {
 
   /** Every network of the tenancy (one driver call per request). */
   allNetworks(): Promise<Network[]> {
-    return this.all('networks', () => this.driver.listNetworks(), (n) => n.id);
+    return this.all('networks', () => this.driver.listNetworks(), this.networks, (n) => n.id);
   }
 
   allSubnets(): Promise<Subnet[]> {
-    return this.all('subnets', () => this.driver.listSubnets(), (s) => s.id);
+    return this.all('subnets', () => this.driver.listSubnets(), this.subnets, (s) => s.id);
   }
 
   allInstances(): Promise<Instance[]> {
-    return this.all('instances', () => this.driver.listInstances(), (i) => i.id);
+    return this.all('instances', () => this.driver.listInstances(), this.instances, (i) => i.id);
   }
 
   allVolumes(): Promise<Volume[]> {
-    return this.all('volumes', () => this.driver.listVolumes(), (v) => v.id);
+    return this.all('volumes', () => this.driver.listVolumes(), this.volumes, (v) => v.id);
   }
 
   allBackups(): Promise<VolumeBackup[]> {
-    return this.all('backups', () => this.driver.listBackups(), (b) => b.id);
+    return this.all('backups', () => this.driver.listBackups(), this.backups, (b) => b.id);
   }
 
   allFloatingIps(): Promise<FloatingIp[]> {
-    return this.all('floatingIps', () => this.driver.listFloatingIps(), (f) => f.id);
+    return this.all('floatingIps', () => this.driver.listFloatingIps(), this.floatingIps, (f) => f.id);
   }
 
   allSecurityGroups(): Promise<SecurityGroup[]> {
-    return this.all('securityGroups', () => this.driver.listSecurityGroups(), (g) => g.id);
+    return this.all('securityGroups', () => this.driver.listSecurityGroups(), this.securityGroups, (g) => g.id);
   }
 
   allKeyPairs(): Promise<KeyPair[]> {
-    return this.all('keyPairs', () => this.driver.listKeyPairs(), (k) => k.name);
+    return this.all('keyPairs', () => this.driver.listKeyPairs(), this.keyPairs, (k) => k.name);
   }
 
   quota(): Promise<Quota> {
@@ -181,13 +180,15 @@ export class TenancyLoaders {
     this.driver = this.tenant.snapshot();
   }
 
-  /** The whole list of a collection, once per request; once in, its look-ups answer from it (`Settled`). */
-  private all<T>(key: WholeList, list: () => Promise<T[]>, idOf: (item: T) => string): Promise<T[]> {
+  private all<T>(key: WholeList, list: () => Promise<T[]>, loader: Lookup<T | null>, idOf: (item: T) => string): Promise<T[]> {
     let pending = this.everything.get(key) as Promise<T[]> | undefined;
     if (!pending) {
       const generation = this.generation;
       pending = list().then((items) => {
-        if (generation === this.generation) this.settled.set(key, new Settled(items, idOf));
+        if (generation === this.generation) {
+          this.prime(loader, items, idOf);
+          this.settled.set(key, new Settled(items, idOf));
+        }
         return items;
       });
       // A failed list stands for the request, as an answer does: every field that needs it
