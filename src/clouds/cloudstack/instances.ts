@@ -59,7 +59,8 @@ export class InstanceArea {
 
   /**
    * With an operationId, unless this is its first attempt: listVirtualMachines by keyword (1) to
-   * find a VM an earlier attempt made; then deployVirtualMachine (1). The operation id rides in the display name.
+   * find a VM an earlier attempt made; then deployVirtualMachine (1). The operation id rides in
+   * the display name.
    * A found VM still deploying hands back its job; a settled one is returned done (+ listVolumes,
    * + listNetworks on a VPC tier).
    *

@@ -215,8 +215,9 @@ const serverHandle = (id: string, success: string[], flavorName?: string): Opera
 
 /**
  * 1 call; with an operation id, unless this is its first attempt, first the project's servers of
- * that name (regex-anchored), so a retried create finds the server an earlier attempt made. The answer of a create only carries
- * the id: the resource is built from the spec and the flavor (cached list).
+ * that name (regex-anchored), so a retried create finds the server an earlier attempt made. The
+ * answer of a create only carries the id: the resource is built from the spec and the flavor
+ * (cached list).
  */
 export async function createInstance(ctx: Ctx, spec: InstanceSpec): Promise<Operation<Instance>> {
   if (spec.rootDiskGb !== undefined && spec.rootDiskGb !== null && (!Number.isInteger(spec.rootDiskGb) || spec.rootDiskGb < 1)) {
