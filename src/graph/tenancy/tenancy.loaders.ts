@@ -41,8 +41,8 @@ export class TenancyLoaders {
   readonly keyPairs: Lookup<KeyPair | null>;
   readonly ipAvailability: DataLoader<string, IpAvailability | null>;
 
-  /** Whole lists asked for, by collection. */
-  private readonly everything = new Map<WholeList, Promise<unknown[]>>();
+  /** Whole lists asked for, by collection, each indexed once it is in. */
+  private readonly everything = new Map<WholeList, Promise<Settled<any>>>();
   /** Whole lists that are in: their loads answer at once (`Lookup.get`). */
   private readonly settled = new Map<WholeList, Settled<any>>();
   /** Moved on by `clear()`: a list asked for before it neither primes nor settles anything after. */
@@ -181,28 +181,29 @@ export class TenancyLoaders {
   }
 
   private all<T>(key: WholeList, list: () => Promise<T[]>, loader: Lookup<T | null>, idOf: (item: T) => string): Promise<T[]> {
-    let pending = this.everything.get(key) as Promise<T[]> | undefined;
+    let pending = this.everything.get(key) as Promise<Settled<T>> | undefined;
     if (!pending) {
       const generation = this.generation;
       pending = list().then((items) => {
+        const index = new Settled(items, idOf);
         if (generation === this.generation) {
           this.prime(loader, items, idOf);
-          this.settled.set(key, new Settled(items, idOf));
+          this.settled.set(key, index);
         }
-        return items;
+        return index;
       });
       // A failed list stands for the request, as an answer does: every field that needs it
       // reports its error, and the cloud is not asked again (the upstream retries what may be).
       pending.catch(() => undefined);
       this.everything.set(key, pending);
     }
-    return pending;
+    return pending.then((index) => index.items);
   }
 
   /** N ids → one list call, or the whole list under way, or at once from the whole list in. */
   private byIds<T>(key: WholeList, list: (ids: string[]) => Promise<T[]>, idOf: (item: T) => string): Lookup<T | null> {
     return new Lookup(
-      byIds(() => this.everything.get(key) as Promise<T[]> | undefined, list, idOf),
+      byIds(() => this.everything.get(key) as Promise<Settled<T>> | undefined, list, idOf),
       (id) => (this.settled.get(key) as Settled<T> | undefined)?.item(id),
     );
   }
@@ -217,7 +218,7 @@ export class TenancyLoaders {
   ): Lookup<T[]> {
     return new Lookup(
       byParents(
-        () => this.everything.get(key) as Promise<T[]> | undefined,
+        () => this.everything.get(key) as Promise<Settled<T>> | undefined,
         (parentIds) => {
           const generation = this.generation;
           return list(parentIds).then((items) => (generation === this.generation ? this.prime(byId, items, idOf) : items));
@@ -272,7 +273,7 @@ class Settled<T> {
   private readonly parents = new Map<(item: T) => string[], Map<string, T[]>>();
 
   constructor(
-    private readonly items: T[],
+    readonly items: T[],
     private readonly idOf: (item: T) => string,
   ) {}
 
@@ -312,14 +313,19 @@ export function mapMaybe<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | 
  * the ids are looked up in it, and only those it lacks are asked of the cloud.
  */
 function byIds<T>(
-  whole: (() => Promise<T[]> | undefined) | undefined,
+  whole: (() => Promise<Settled<T>> | undefined) | undefined,
   list: (ids: string[]) => Promise<T[]>,
   idOf: (item: T) => string,
 ): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(
     async (ids) => {
-      const all = whole?.();
-      const found = new Map((all ? await all : []).map((item) => [idOf(item), item]));
+      const pending = whole?.();
+      const index = pending ? await pending : undefined;
+      const found = new Map<string, T>();
+      for (const id of ids) {
+        const item = index?.item(id);
+        if (item !== undefined) found.set(id, item);
+      }
       const missing = ids.filter((id) => !found.has(id));
       if (missing.length) for (const item of await list(missing)) found.set(idOf(item), item);
       return ids.map((id) => found.get(id) ?? null);
@@ -329,10 +335,19 @@ function byIds<T>(
 }
 
 /** N parent ids → one list call (or the whole list under way); each parent gets its children (an item may have several parents). */
-function byParents<T>(whole: () => Promise<T[]> | undefined, list: (parentIds: string[]) => Promise<T[]>, parentsOf: (item: T) => string[]): DataLoader<string, T[]> {
+function byParents<T>(
+  whole: () => Promise<Settled<T>> | undefined,
+  list: (parentIds: string[]) => Promise<T[]>,
+  parentsOf: (item: T) => string[],
+): DataLoader<string, T[]> {
   return new DataLoader<string, T[]>(
     async (parentIds) => {
-      const items = await (whole() ?? list([...parentIds]));
+      const pending = whole();
+      if (pending) {
+        const index = await pending;
+        return parentIds.map((id) => index.childrenOf(parentsOf, id));
+      }
+      const items = await list([...parentIds]);
       const children = new Map<string, T[]>(parentIds.map((id) => [id, []]));
       for (const item of items) {
         for (const parent of new Set(parentsOf(item))) children.get(parent)?.push(item);
